@@ -1,0 +1,30 @@
+"""Liveness, readiness and Prometheus metrics; open even when an API key is set."""
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import JSONResponse
+
+from reward_service import metrics
+from reward_service.api.deps import get_pool
+from reward_service.pool import WorkerPool
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(pool: WorkerPool = Depends(get_pool)):
+    if pool.ready:
+        return {"status": "ready", "workers": pool.size}
+    return JSONResponse({"status": "starting", "detail": "worker pool is starting"}, status_code=503)
+
+
+@router.get("/metrics")
+def prometheus_metrics() -> Response:
+    body, content_type = metrics.render()
+    return Response(body, media_type=content_type)

@@ -1,0 +1,106 @@
+"""`POST /v1/score` and `GET /v1/domains`.
+
+Request-level problems (bad JSON, wrong types, unknown domain, missing reference fields, too
+many items) are a 422 naming the field and what is valid. Problems with one item's content come
+back as that item's `status: "error"`; the rest of the batch is scored. Identical items in a
+batch are checked once.
+"""
+
+import json
+
+import orjson
+from fastapi import APIRouter, Depends, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from reward_service import metrics
+from reward_service.api.deps import get_pool, require_api_key
+from reward_service.config import Settings, get_settings
+from reward_service.pool import Job, WorkerPool
+from reward_service.schemas import DomainInfo, DomainsResponse, Item, ScoreRequest, ScoreResponse
+from reward_service.verifiers import DOMAINS, domain_names
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["scoring"], dependencies=[Depends(require_api_key)])
+
+
+def _item_errors(index: int, item: Item, settings: Settings) -> list[dict]:
+    loc = ["body", "items", index]
+    domain = DOMAINS.get(item.domain)
+    if domain is None:
+        msg = f"unknown domain {item.domain!r}; valid domains: {', '.join(domain_names())}"
+        return [{"loc": [*loc, "domain"], "msg": msg, "type": "value_error", "input": item.domain}]
+    errors = []
+    try:
+        domain.reference.model_validate(item.reference)
+    except ValidationError as exc:
+        fields = ", ".join(domain.reference.model_fields)
+        for err in exc.errors(include_url=False):
+            msg = f"{err['msg']} (a {item.domain} reference takes: {fields})"
+            errors.append({"loc": [*loc, "reference", *err["loc"]], "msg": msg, "type": err["type"]})
+    timeout = item.options.timeout_s
+    if timeout is not None and timeout > settings.max_timeout_s:
+        msg = f"timeout_s must be at most {settings.max_timeout_s:g} (the server's REWARD_MAX_TIMEOUT_S)"
+        errors.append({"loc": [*loc, "options", "timeout_s"], "msg": msg, "type": "less_than_equal"})
+    return errors
+
+
+def _job(item: Item, settings: Settings) -> Job:
+    options = item.options.model_dump(exclude_none=True)
+    timeout = options.pop("timeout_s", settings.default_timeout_s)
+    options.setdefault("max_answer_chars", settings.max_answer_chars)
+    return Job(item.domain, item.response, item.reference, options, timeout)
+
+
+def _key(job: Job) -> tuple:
+    extra = json.dumps([job.reference, job.options], sort_keys=True, default=str)
+    return job.domain, job.response, extra, job.timeout_s
+
+
+@router.post("/score", response_model=ScoreResponse)
+async def score(
+    request: ScoreRequest,
+    settings: Settings = Depends(get_settings),
+    pool: WorkerPool = Depends(get_pool),
+) -> Response:
+    items = request.items
+    if len(items) > settings.max_items:
+        msg = f"{len(items)} items is more than the maximum of {settings.max_items}; split the batch"
+        raise RequestValidationError([{"loc": ["body", "items"], "msg": msg, "type": "too_long"}])
+    errors = [err for i, item in enumerate(items) for err in _item_errors(i, item, settings)]
+    if errors:
+        raise RequestValidationError(errors)
+
+    jobs = [_job(item, settings) for item in items]
+    unique: dict[tuple, int] = {}
+    slots = [unique.setdefault(_key(job), len(unique)) for job in jobs]
+    first_jobs = {slot: job for slot, job in zip(slots, jobs)}
+    outcomes = await pool.run([first_jobs[s] for s in range(len(unique))])
+
+    results = []
+    for item, slot in zip(items, slots):
+        verdict, elapsed = outcomes[slot]
+        results.append({
+            "id": item.id,
+            "reward": verdict.reward,
+            "status": verdict.status,
+            "extracted": verdict.extracted,
+            "detail": verdict.detail,
+            "elapsed_ms": round(elapsed * 1000, 3),
+        })
+    for job, (verdict, elapsed) in zip((first_jobs[s] for s in range(len(unique))), outcomes):
+        metrics.ITEM_SECONDS.labels(job.domain).observe(elapsed)
+        if verdict.status == "timeout":
+            metrics.TIMEOUTS.labels(job.domain).inc()
+    for item, result in zip(items, results):
+        metrics.ITEMS.labels(item.domain, result["status"]).inc()
+    return Response(orjson.dumps({"results": results}), media_type="application/json")
+
+
+@router.get("/domains", response_model=DomainsResponse)
+def domains() -> DomainsResponse:
+    return DomainsResponse(domains=[
+        DomainInfo(name=d.name, description=d.description, reference_schema=d.reference.model_json_schema())
+        for d in (DOMAINS[name] for name in domain_names())
+    ])

@@ -1,0 +1,88 @@
+"""Builds the FastAPI app: settings, the worker pool's lifetime, body-size limit, routers."""
+
+import threading
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from reward_service import __version__, metrics
+from reward_service.api import health, score
+from reward_service.config import Settings, get_settings
+from reward_service.pool import WorkerPool
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        pool = WorkerPool(
+            settings.pool_size,
+            memory_mb=settings.worker_memory_mb,
+            on_restart=lambda reason: metrics.WORKER_RESTARTS.labels(reason).inc(),
+        )
+        app.state.pool = pool
+        # Health answers at once; /readyz turns 200 when the workers are up.
+        starter = threading.Thread(target=pool.start, daemon=True, name="pool-start")
+        starter.start()
+        yield
+        starter.join()
+        pool.close()
+
+    app = FastAPI(title="prorl reward service", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.include_router(health.router)
+    app.include_router(score.router)
+
+    @app.middleware("http")
+    async def count_requests(request: Request, call_next):
+        start = time.perf_counter()
+        response = await call_next(request)
+        path = getattr(request.scope.get("route"), "path", "unmatched")
+        metrics.REQUEST_SECONDS.labels(path).observe(time.perf_counter() - start)
+        metrics.REQUESTS.labels(path, str(response.status_code)).inc()
+        return response
+
+    app.add_middleware(_BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+class _BodyLimit:
+    """Rejects bodies over the limit even when they come without a Content-Length (chunked)."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            return await self._reject(scope, receive, send)
+        messages, size = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                return await self._reject(scope, receive, send)
+            if not message.get("more_body"):
+                break
+
+        async def replay():
+            return messages.pop(0) if messages else await receive()
+
+        return await self.app(scope, replay, send)
+
+    async def _reject(self, scope, receive, send):
+        metrics.REQUESTS.labels("unmatched", "413").inc()
+        msg = f"request body is over {self.max_bytes} bytes (REWARD_MAX_BODY_BYTES); send smaller batches"
+        await JSONResponse({"detail": msg}, status_code=413)(scope, receive, send)

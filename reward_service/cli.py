@@ -1,0 +1,48 @@
+"""The `prorl` command. Subcommands: `serve` (the reward service). Later: train, eval, sandbox, bench."""
+
+import argparse
+import os
+import sys
+import tempfile
+
+__all__ = ["main"]
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each server process keeps its own counters; /metrics must add them up.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="prorl-metrics-")
+    uvicorn.run(
+        "reward_service.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="prorl", description="Prolonged RL with verifiable rewards.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the reward service (settings: REWARD_* environment variables)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for all)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="server processes; each runs REWARD_POOL_SIZE checkers")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.set_defaults(run=_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "workers", 1) < 1:
+        sys.exit("prorl serve: --workers must be at least 1")
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Service settings, read once from `REWARD_*` environment variables.
+
+Every knob an operator may want to turn lives here, so a deployment is configured by environment
+alone (compose files, Kubernetes) and tests override `get_settings` instead of patching globals.
+"""
+
+import os
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REWARD_")
+
+    api_key: str | None = Field(
+        default=None, description="When set, /v1/* requires 'Authorization: Bearer <key>'."
+    )
+    pool_size: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1,
+        description="Worker processes that run the checks (per server process).",
+    )
+    max_items: int = Field(default=4096, ge=1, description="Most items one request may carry.")
+    max_body_bytes: int = Field(default=64 * 2**20, ge=1024, description="Largest request body.")
+    default_timeout_s: float = Field(default=5.0, gt=0, description="Per-item limit when none is given.")
+    max_timeout_s: float = Field(default=60.0, gt=0, description="Largest per-item limit a client may ask for.")
+    worker_memory_mb: int = Field(
+        default=4096, ge=256, description="Address-space cap of each worker process."
+    )
+    max_answer_chars: int = Field(
+        default=1000, ge=16, description="Longer extracted answers are refused before parsing."
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,73 @@
+"""Math domain: the final answer (last `\\boxed{}` or a final-answer phrase) checked against the
+gold answer by sympy equivalence, gold first.
+
+Reference: `{"answer": "<gold, LaTeX or plain>"}`. Cheap exact matches are decided without
+sympy; everything else goes through `math_equiv` (math-verify with its wrong verdicts fixed).
+Runs inside a killable worker process: hostile answers that slip past `refusal` are stopped by
+the pool's wall-clock limit, never by signals here.
+"""
+
+import re
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reward_service.verifiers import base
+from reward_service.verifiers.math_equiv import equivalent, is_parsed, parse_answer, parse_gold
+from reward_service.verifiers.math_extract import extract_answer, normalize, refusal, tidy
+
+__all__ = ["Reference", "verify"]
+
+_INTEGER = re.compile(r"-?\d{1,40}")
+DEFAULT_MAX_ANSWER_CHARS = 1000
+
+
+class Reference(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answer: str = Field(min_length=1, max_length=10_000, description="Gold answer, LaTeX or plain.")
+
+
+def _strip_gold(gold: str) -> str:
+    gold = gold.strip()
+    if "\\boxed" in gold or "\\fbox" in gold:
+        boxed = extract_answer(gold)
+        if boxed:
+            return boxed[0]
+    return gold.strip("$").strip()
+
+
+def verify(text: str, reference: dict, options: dict | None = None) -> base.Verdict:
+    """Grade `text` (the graded part of a response) against `reference["answer"]`."""
+    options = options or {}
+    max_chars = int(options.get("max_answer_chars", DEFAULT_MAX_ANSWER_CHARS))
+    gold = _strip_gold(reference["answer"])
+    found = extract_answer(text)
+    if found is None:
+        return base.no_answer("no \\boxed{} answer or final-answer phrase found")
+    answer, boxed = found
+    refused = refusal(answer, max_chars)
+    if refused:
+        return base.timeout(refused, extracted=answer[:200])
+    if normalize(answer) == normalize(gold):
+        return base.correct(answer, "same answer as the reference")
+    if _INTEGER.fullmatch(answer) and _INTEGER.fullmatch(gold):
+        return base.incorrect(answer, "a different integer than the reference")
+    status, detail = _judge(tidy(gold), tidy(answer), boxed)
+    return base.Verdict(status, 1.0 if status == "correct" else 0.0, answer, detail)
+
+
+@lru_cache(maxsize=65536)
+def _judge(gold: str, answer: str, boxed: bool) -> tuple[str, str]:
+    """(status, detail) for one pair; cached, since a group of samples often repeats an answer."""
+    gold_refused = refusal(gold, 10_000)
+    if gold_refused:
+        return "error", f"reference answer refused: {gold_refused}"
+    gold_parsed = parse_gold(gold)
+    if not is_parsed(gold_parsed):
+        return "error", f"could not parse the reference answer {gold[:100]!r}"
+    parsed = parse_answer(answer, boxed)
+    if equivalent(gold_parsed, parsed):
+        return "correct", "equivalent to the reference"
+    if not is_parsed(parsed):
+        return "incorrect", "could not parse the answer as mathematics"
+    return "incorrect", "not equivalent to the reference"

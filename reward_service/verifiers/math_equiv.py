@@ -1,0 +1,163 @@
+"""Mathematical equivalence on top of math-verify, with its known wrong verdicts fixed.
+
+math-verify (sympy-based) parses LaTeX and plain answers and compares sets, intervals, tuples,
+matrices, relations and symbolic expressions well. Two of its habits give wrong verdicts, and
+this module corrects them:
+
+- Gold answers given without `$...$` are searched for "an answer" like a model response is, so
+  `1-1/e` parsed as `1` and `3x+4y+14=0` as `0`. We parse the gold as one whole expression.
+- Symbolic equality always ran `simplify(a - b)`, which takes milliseconds to seconds even when
+  the two sides differ at the first number you try. `symbolic_eq` evaluates both at a few points
+  first and only simplifies when they agree there (a difference at a point is proof enough).
+- Numbers were compared with `(a - b).evalf(chop=True) == 0` or after rounding to 6 decimal
+  places, so `1/2004!` equalled `1/2006!` and `1e-7` equalled `2e-7`. `numeric_eq` below compares
+  exact numbers exactly (to 15 significant digits, relative) and floats with a relative
+  tolerance; it replaces the library's function, which the rest of its grader calls.
+
+math-verify's own SIGALRM timeouts are switched off: limits are enforced from outside, by
+killing the worker process (see `reward_service.pool`).
+"""
+
+import logging
+from functools import lru_cache
+
+import math_verify.grader as mv_grader
+from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
+from sympy import I, Basic, Float, MatrixBase, Number, Rational, nan, zoo
+from sympy.matrices.expressions import MatrixExpr
+
+__all__ = ["parse_gold", "parse_answer", "equivalent", "numeric_eq", "symbolic_eq", "is_parsed"]
+
+# Both warn once that the caller must enforce timeouts; we do, from outside the process.
+mv_grader.TIMEOUT_WARNING_SHOWN = True
+logging.getLogger("math_verify").setLevel(logging.ERROR)
+import math_verify.parser as _mv_parser  # noqa: E402
+
+_mv_parser.TIMEOUT_WARNING_SHOWN = True
+
+_LATEX = [LatexExtractionConfig()]
+_TEXT = [LatexExtractionConfig(), ExprExtractionConfig()]
+FLOAT_REL_TOL = 1e-6
+
+
+def _parse(text: str, config) -> list:
+    return parse(text, config, parsing_timeout=None)
+
+
+@lru_cache(maxsize=4096)
+def parse_gold(gold: str) -> tuple:
+    """The gold answer as one expression (math-verify's parse list: sympy objects, then a string)."""
+    parsed = _parse("\\boxed{" + gold + "}", _LATEX)
+    if not is_parsed(parsed):
+        parsed = _parse(gold, [ExprExtractionConfig()]) or parsed
+    return tuple(parsed)
+
+
+def parse_answer(answer: str, boxed: bool) -> list:
+    """A model's extracted answer. Boxed contents are LaTeX; a phrase may be prose around math."""
+    parsed = _parse("\\boxed{" + answer + "}", _LATEX)
+    if not boxed and not is_parsed(parsed):
+        parsed = _parse(answer, _TEXT) or parsed
+    return parsed
+
+
+def is_parsed(parsed) -> bool:
+    return any(isinstance(p, (Basic, MatrixBase)) for p in parsed)
+
+
+def _imaginary(parsed) -> list:
+    """Read a symbol named i as the imaginary unit (used when the gold itself has an i)."""
+    return [
+        p.subs({s: I for s in p.free_symbols if s.name == "i"}) if isinstance(p, Basic) else p
+        for p in parsed
+    ]
+
+
+def equivalent(gold: tuple, answer: list) -> bool:
+    gold_list = list(gold)
+    if any(isinstance(g, Basic) and any(s.name == "i" for s in g.free_symbols) for g in gold_list):
+        gold_list, answer = _imaginary(gold_list), _imaginary(answer)
+    # Relations may match sets both ways: `x \geq 2` answers `[2, \infty)`.
+    return verify(gold_list, answer, allow_set_relation_comp=True, timeout_seconds=None)
+
+
+def _magnitude(x) -> Basic:
+    value = abs(x.evalf(30))
+    if value.has(nan, zoo):
+        raise ValueError("not a finite number")
+    return value
+
+
+def numeric_eq(a, b, float_rounding: int, numeric_precision: int) -> bool:
+    """Numeric equality with relative, not absolute, tolerance (replaces math-verify's)."""
+    if isinstance(a, (MatrixBase, MatrixExpr)) and isinstance(b, (MatrixBase, MatrixExpr)):
+        a, b = mv_grader.safe_sympy_doit(a), mv_grader.safe_sympy_doit(b)
+        if isinstance(a, MatrixBase) and isinstance(b, MatrixBase) and a.shape == b.shape:
+            return all(
+                numeric_eq(x, y, float_rounding, numeric_precision)
+                for x, y in zip(a.flat(), b.flat(), strict=True)
+            )
+        return False
+    pct = mv_grader.is_atomic_or_pct_atomic
+    a_raw, b_raw = mv_grader.get_pct_val(a, a), mv_grader.get_pct_val(b, b)
+    if (a_raw is not a or b_raw is not b) and pct(a, Number) and pct(b, Number):
+        # "12.5%" answers "12.5" (math-verify's rule, extended beyond integers); else compare values.
+        if _close(a_raw, b_raw, numeric_precision):
+            return True
+    try:
+        a, b = mv_grader.safe_sympy_doit(a), mv_grader.safe_sympy_doit(b)
+        if a.free_symbols or b.free_symbols:
+            return False
+        return _close(a, b, numeric_precision)
+    except Exception:
+        return False
+
+
+def _close(a, b, numeric_precision: int) -> bool:
+    """Exact numbers agree to `numeric_precision` relative digits; floats to FLOAT_REL_TOL."""
+    try:
+        scale = max(_magnitude(a), _magnitude(b))
+        diff = _magnitude(a - b)
+        if scale == 0:
+            return diff == 0
+        if a.has(Float) or b.has(Float):
+            return bool(diff <= FLOAT_REL_TOL * scale)
+        return bool(diff <= scale * Float(10) ** (-numeric_precision))
+    except Exception:
+        return False
+
+
+# Positive, non-special points: sqrt(x^2) and x agree there, so such pairs still reach simplify.
+_PROBE_POINTS = (Rational(37, 100), Rational(141, 100), Rational(273, 100))
+_original_symbolic_eq = mv_grader.sympy_symbolic_eq
+
+
+def _differ_somewhere(a, b) -> bool:
+    """True when a and b take clearly different finite values at one of the probe points."""
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    if len(symbols) > 4:
+        return False
+    for k, point in enumerate(_PROBE_POINTS):
+        values = {s: _PROBE_POINTS[(k + i) % len(_PROBE_POINTS)] for i, s in enumerate(symbols)} or {}
+        x, y = a.subs(values).evalf(20), b.subs(values).evalf(20)
+        if not (x.is_number and y.is_number) or x.has(nan, zoo) or y.has(nan, zoo):
+            continue
+        if abs(x - y) > 1e-8 * max(1, abs(x), abs(y)):
+            return True
+        if not symbols:
+            return False
+    return False
+
+
+def symbolic_eq(a, b) -> bool:
+    """math-verify's simplify-based equality, skipped when a probe already shows a difference."""
+    try:
+        if isinstance(a, Basic) and isinstance(b, Basic) and _differ_somewhere(a, b):
+            return False
+    except Exception:
+        pass
+    return _original_symbolic_eq(a, b)
+
+
+mv_grader.sympy_numeric_eq = numeric_eq
+mv_grader.sympy_symbolic_eq = symbolic_eq

@@ -1,0 +1,70 @@
+"""Shared fixtures: an app with a real worker pool, driven in-process through TestClient, and a
+helper that runs `prorl serve` as a real process on a loopback port."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from reward_service.app import create_app
+from reward_service.config import Settings
+
+
+def wait_ready(get, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if get("/readyz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("service did not become ready")
+
+
+def make_client(**overrides) -> TestClient:
+    settings = Settings(pool_size=2, **overrides)
+    return TestClient(create_app(settings))
+
+
+@pytest.fixture(scope="session")
+def client():
+    with make_client() as c:
+        wait_ready(c.get)
+        yield c
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server_process():
+    """Start `prorl serve` with the given extra arguments; yields a function returning the URL."""
+    procs = []
+
+    def start(*args: str, env: dict | None = None) -> str:
+        port = free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reward_service.cli", "serve", "--port", str(port), *args],
+            env={**os.environ, **(env or {})},
+        )
+        procs.append(proc)
+        url = f"http://127.0.0.1:{port}"
+        wait_ready(lambda path: httpx.get(url + path, timeout=2))
+        return url
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -1,0 +1,83 @@
+"""Hostile math answers: each comes back as `timeout` within its limit plus one second, the
+worker that ran it is replaced, and the service keeps scoring other items meanwhile."""
+
+import threading
+import time
+
+import pytest
+
+from tests.reward_service.api.test_score import item, score
+
+HOSTILE = {
+    "exponent_tower_2": "\\boxed{10^{10^{10}}}",
+    "exponent_tower_4": "\\boxed{10^{10^{10^{10}}}}",
+    "power_chain": "\\boxed{9^9^9^9}",
+    "huge_factorial": "\\boxed{100000000!}",
+    "factorial_of_factorial": "\\boxed{(10^{8})!!}",
+    "long_expression": "\\boxed{" + "+".join(["x^{2}"] * 1000) + "}",
+    "deep_nesting": "\\boxed{" + "(" * 300 + "1" + ")" * 300 + "}",
+    "deep_braces": "\\boxed{" + "\\frac{1}{" * 200 + "2" + "}" * 200 + "}",
+    "big_power": "\\boxed{2^{2^{64}}}",
+}
+
+
+@pytest.mark.parametrize("response", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_answer_times_out_within_limit(client, response):
+    limit = 2.0
+    start = time.monotonic()
+    r = score(client, [item(response, answer="5", options={"timeout_s": limit}), item("\\boxed{0.5}")])
+    elapsed = time.monotonic() - start
+    results = r.json()["results"]
+    assert results[0]["status"] == "timeout", results[0]
+    assert results[0]["reward"] == 0.0
+    assert results[1]["status"] == "correct"
+    assert elapsed < limit + 1.0, f"took {elapsed:.2f}s for a {limit}s limit"
+
+
+def test_service_keeps_scoring_while_a_worker_is_stuck(client):
+    slow = {}
+
+    def stuck():
+        slow["r"] = score(client, [item("\\boxed{10^{10^{10}}}", options={"timeout_s": 4})])
+
+    thread = threading.Thread(target=stuck)
+    thread.start()
+    time.sleep(0.3)
+    start = time.monotonic()
+    r = score(client, [item(f"\\boxed{{{n}/2}}", answer=f"{n}/2") for n in range(40)])
+    fast = time.monotonic() - start
+    thread.join()
+    assert all(x["status"] == "correct" for x in r.json()["results"])
+    assert fast < 4, "the other worker should have scored the batch while one was stuck"
+    assert slow["r"].json()["results"][0]["status"] == "timeout"
+
+
+def test_killed_worker_is_replaced_and_item_is_an_error(client):
+    pool = client.app.state.pool
+    result = {}
+
+    def run():
+        result["r"] = score(client, [item("\\boxed{10^{10^{10}}}", options={"timeout_s": 20})])
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 5
+    busy = None
+    while busy is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        # the stuck worker is the one whose CPU is busy: kill both candidates' current job holder
+        busy = next((w for w in pool._workers if w is not None and _cpu_busy(w.process.pid)), None)
+    assert busy is not None
+    busy.process.kill()
+    thread.join(timeout=10)
+    res = result["r"].json()["results"][0]
+    assert res["status"] == "error" and "died" in res["detail"]
+    after = score(client, [item("\\boxed{1/2}"), item("\\boxed{0.5}", id=2)]).json()["results"]
+    assert [x["status"] for x in after] == ["correct", "correct"]
+    assert 'reason="error"' in client.get("/metrics").text
+
+
+def _cpu_busy(pid: int) -> bool:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return fields[0] == "R"

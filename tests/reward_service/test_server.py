@@ -1,0 +1,28 @@
+"""The real thing: `prorl serve` as a process (uvicorn) on a loopback port, spoken to over HTTP."""
+
+import httpx
+
+from tests.reward_service.api.test_score import item
+
+
+def test_served_over_http_with_auth(server_process):
+    url = server_process(env={"REWARD_API_KEY": "k", "REWARD_POOL_SIZE": "2"})
+    with httpx.Client(base_url=url, timeout=30) as http:
+        assert http.get("/healthz").json() == {"status": "ok"}
+        body = {"items": [item("\\boxed{\\frac{2}{4}}", id="x"), item("\\boxed{2}", answer="3")]}
+        assert http.post("/v1/score", json=body).status_code == 401
+        r = http.post("/v1/score", json=body, headers={"Authorization": "Bearer k"})
+        assert r.status_code == 200
+        assert [x["status"] for x in r.json()["results"]] == ["correct", "incorrect"]
+        assert http.post("/v1/score", content=b"{", headers={"Authorization": "Bearer k"}).status_code == 422
+
+
+def test_several_server_processes_share_metrics(server_process):
+    url = server_process("--workers", "2", env={"REWARD_POOL_SIZE": "1"})
+    with httpx.Client(base_url=url, timeout=30) as http:
+        for _ in range(6):  # spread over both server processes
+            r = http.post("/v1/score", json={"items": [item("\\boxed{1/2}")]}, headers={"Connection": "close"})
+            assert r.json()["results"][0]["status"] == "correct"
+        text = http.get("/metrics").text
+    line = next(l for l in text.splitlines() if l.startswith('reward_items_total{domain="math",status="correct"}'))
+    assert float(line.split()[-1]) == 6.0
