@@ -5,7 +5,9 @@ import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from reward_service import __version__, metrics
 from reward_service.api import health, score
@@ -38,6 +40,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.dependency_overrides[get_settings] = lambda: settings
     app.include_router(health.router)
     app.include_router(score.router)
+
+    @app.exception_handler(HTTPException)
+    async def unreadable_body(request: Request, exc: HTTPException):
+        # FastAPI answers 400 when the body is not even JSON it can decode (bad UTF-8, nesting
+        # past the parser's recursion limit); to a client that is a 422 like any bad JSON.
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            msg = (f"the body is not readable JSON ({type(exc.__cause__).__name__}); "
+                   "send UTF-8 JSON nested less than a few hundred levels deep")
+            return JSONResponse({"detail": [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]}, 422)
+        return await http_exception_handler(request, exc)
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next):

@@ -13,6 +13,7 @@ work; chunks from all requests share one queue, so concurrent requests interleav
 """
 
 import asyncio
+import logging
 import math
 import multiprocessing as mp
 import queue
@@ -27,6 +28,7 @@ from reward_service.verifiers import base
 __all__ = ["Job", "WorkerPool"]
 
 _PRELOAD = ["reward_service.preload"]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ def _worker_main(conn, memory_mb: int) -> None:
 
     limit = memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    conn.send("ready")
     while True:
         try:
             jobs = conn.recv()
@@ -63,11 +66,20 @@ def _worker_main(conn, memory_mb: int) -> None:
 
 
 class _Worker:
+    START_TIMEOUT_S = 60
+
     def __init__(self, ctx, memory_mb: int):
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, args=(child, memory_mb), daemon=True)
         self.process.start()
         child.close()
+        try:
+            if self.conn.poll(self.START_TIMEOUT_S) and self.conn.recv() == "ready":
+                return
+        except (EOFError, OSError):
+            pass
+        self.kill()
+        raise RuntimeError(f"a checker process failed to start (exit code {self.process.exitcode})")
 
     def kill(self) -> None:
         self.process.kill()
@@ -91,13 +103,19 @@ class WorkerPool:
         self._threads: list[threading.Thread] = []
         self._workers: list[_Worker | None] = [None] * size
         self.ready = False
+        self.failure: str | None = None  # why start() failed, for /readyz
 
     def start(self) -> None:
-        for slot in range(self.size):
-            self._workers[slot] = _Worker(self._ctx, self.memory_mb)
-            thread = threading.Thread(target=self._feed, args=(slot,), daemon=True, name=f"pool-{slot}")
-            thread.start()
-            self._threads.append(thread)
+        try:
+            for slot in range(self.size):
+                self._workers[slot] = _Worker(self._ctx, self.memory_mb)
+                thread = threading.Thread(target=self._feed, args=(slot,), daemon=True, name=f"pool-{slot}")
+                thread.start()
+                self._threads.append(thread)
+        except Exception as exc:
+            self.failure = str(exc)
+            log.error("worker pool failed to start: %s", exc)
+            return
         self.ready = True
 
     def close(self) -> None:

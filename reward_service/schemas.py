@@ -12,7 +12,7 @@ Status = Literal["correct", "incorrect", "no_answer", "timeout", "error"]
 class ItemOptions(BaseModel):
     model_config = ConfigDict(extra="allow")
     timeout_s: float | None = Field(
-        default=None, gt=0, description="Wall-clock limit for this item's check, seconds."
+        default=None, ge=0.1, description="Wall-clock limit for this item's check, seconds (>= 0.1)."
     )
 
 

@@ -21,6 +21,8 @@ def healthz() -> dict:
 def readyz(pool: WorkerPool = Depends(get_pool)):
     if pool.ready:
         return {"status": "ready", "workers": pool.size}
+    if pool.failure:
+        return JSONResponse({"status": "failed", "detail": pool.failure}, status_code=503)
     return JSONResponse({"status": "starting", "detail": "worker pool is starting"}, status_code=503)
 
 

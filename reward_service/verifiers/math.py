@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reward_service.verifiers import base
 from reward_service.verifiers.math_equiv import equivalent, is_parsed, parse_answer, parse_gold
-from reward_service.verifiers.math_extract import extract_answer, normalize, refusal, tidy
+from reward_service.verifiers.math_extract import extract_answer
+from reward_service.verifiers.math_guard import refusal
+from reward_service.verifiers.math_spelling import normalize, tidy
 
 __all__ = ["Reference", "verify"]
 

@@ -12,8 +12,11 @@ this module corrects them:
 - Numbers were compared with `(a - b).evalf(chop=True) == 0` or after rounding to 6 decimal
   places, so `1/2004!` equalled `1/2006!` and `1e-7` equalled `2e-7`. `numeric_eq` below compares
   exact numbers exactly (to 15 significant digits, relative) and floats with a relative
-  tolerance; it replaces the library's function, which the rest of its grader calls.
+  tolerance, gold first (see `_close`); it replaces the library's function, which the rest of
+  its grader calls.
 
+Only math-verify's LaTeX path is used (an ANTLR grammar building sympy objects): its plain-text
+path goes through sympy's `parse_expr`, which `eval`s, and model text is never `eval`ed here.
 math-verify's own SIGALRM timeouts are switched off: limits are enforced from outside, by
 killing the worker process (see `reward_service.pool`).
 """
@@ -22,8 +25,11 @@ import logging
 from functools import lru_cache
 
 import math_verify.grader as mv_grader
-from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
-from sympy import I, Basic, Float, MatrixBase, Number, Rational, nan, zoo
+import re
+
+from latex2sympy2_extended.math_normalization import NormalizationConfig
+from math_verify import LatexExtractionConfig, parse, verify
+from sympy import I, Basic, Float, MatrixBase, Number, Rational, nan, oo, zoo
 from sympy.matrices.expressions import MatrixExpr
 
 __all__ = ["parse_gold", "parse_answer", "equivalent", "numeric_eq", "symbolic_eq", "is_parsed"]
@@ -35,8 +41,11 @@ import math_verify.parser as _mv_parser  # noqa: E402
 
 _mv_parser.TIMEOUT_WARNING_SHOWN = True
 
-_LATEX = [LatexExtractionConfig()]
-_TEXT = [LatexExtractionConfig(), ExprExtractionConfig()]
+# Units are stripped by `math_spelling`, not here: math-verify's list turns `6ab` into `6`.
+_LATEX = [LatexExtractionConfig(normalization_config=NormalizationConfig(
+    basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="all", equations=False,
+))]
+_LEADING_NUMBER = re.compile(r"[-−]?\$?\d[\d,]*(?:\.\d+)?%?")
 FLOAT_REL_TOL = 1e-6
 
 
@@ -47,17 +56,17 @@ def _parse(text: str, config) -> list:
 @lru_cache(maxsize=4096)
 def parse_gold(gold: str) -> tuple:
     """The gold answer as one expression (math-verify's parse list: sympy objects, then a string)."""
-    parsed = _parse("\\boxed{" + gold + "}", _LATEX)
-    if not is_parsed(parsed):
-        parsed = _parse(gold, [ExprExtractionConfig()]) or parsed
-    return tuple(parsed)
+    return tuple(_parse("\\boxed{" + gold + "}", _LATEX))
 
 
 def parse_answer(answer: str, boxed: bool) -> list:
-    """A model's extracted answer. Boxed contents are LaTeX; a phrase may be prose around math."""
+    """A model's extracted answer. Boxed contents are LaTeX; a phrase may be a number in prose
+    ("42 apples"), read as its leading number when the whole does not parse."""
     parsed = _parse("\\boxed{" + answer + "}", _LATEX)
     if not boxed and not is_parsed(parsed):
-        parsed = _parse(answer, _TEXT) or parsed
+        number = _LEADING_NUMBER.match(answer)
+        if number:
+            parsed = _parse("\\boxed{" + number.group().replace("$", "") + "}", _LATEX) or parsed
     return parsed
 
 
@@ -82,10 +91,15 @@ def equivalent(gold: tuple, answer: list) -> bool:
 
 
 def _magnitude(x) -> Basic:
-    value = abs(x.evalf(30))
+    value = abs(x.evalf(60))
     if value.has(nan, zoo):
         raise ValueError("not a finite number")
     return value
+
+
+def _exact(x: Basic) -> Basic:
+    """Floats read as the decimals they were written as: 0.5 -> 1/2, 0.3333333 -> 3333333/10^7."""
+    return x.xreplace({f: Rational(str(f)) for f in x.atoms(Float)})
 
 
 def numeric_eq(a, b, float_rounding: int, numeric_precision: int) -> bool:
@@ -113,16 +127,29 @@ def numeric_eq(a, b, float_rounding: int, numeric_precision: int) -> bool:
         return False
 
 
-def _close(a, b, numeric_precision: int) -> bool:
-    """Exact numbers agree to `numeric_precision` relative digits; floats to FLOAT_REL_TOL."""
+def _close(gold, answer, numeric_precision: int) -> bool:
+    """Numeric equality, gold first.
+
+    A gold written with decimals is itself rounded, so an answer within FLOAT_REL_TOL of it
+    counts. An exact gold needs an exact answer: decimals in the answer are read as written
+    (`0.75` is 3/4, `0.3333333` is not 1/3, `3.1415927` is not pi), integers and fractions are
+    compared exactly however large, other exact values to far more digits than any answer has.
+    Infinities equal only themselves.
+    """
     try:
-        scale = max(_magnitude(a), _magnitude(b))
-        diff = _magnitude(a - b)
+        if gold.has(oo, -oo, zoo) or answer.has(oo, -oo, zoo):
+            return bool(gold == answer)
+        if gold.has(Float):
+            scale = max(_magnitude(gold), _magnitude(answer))
+            return bool(_magnitude(gold - answer) <= FLOAT_REL_TOL * scale)
+        answer = _exact(answer)
+        if gold.is_Rational and answer.is_Rational:
+            return bool(gold == answer)
+        scale = max(_magnitude(gold), _magnitude(answer))
+        diff = _magnitude(gold - answer)
         if scale == 0:
             return diff == 0
-        if a.has(Float) or b.has(Float):
-            return bool(diff <= FLOAT_REL_TOL * scale)
-        return bool(diff <= scale * Float(10) ** (-numeric_precision))
+        return bool(diff <= scale * Float(10, 60) ** (-max(numeric_precision, 45)))
     except Exception:
         return False
 

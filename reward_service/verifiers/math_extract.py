@@ -1,25 +1,30 @@
-"""Reading the final answer out of a model's response, and refusing answers too costly to parse.
+"""Reading the final answer out of a model's response.
 
-Order: the last `\\boxed{}`/`\\fbox{}` (boxes standing side by side, like `\\boxed{2}, \\boxed{3}`,
-form one answer; a box followed by prose and a corrected box does not), else the last clear
-final-answer phrase ("the answer is ...", "Final Answer: ...", "**Answer:** ..."), else nothing.
+Order, first found wins: the last `\\boxed{}`/`\\fbox{}` (boxes standing side by side, like
+`\\boxed{2}, \\boxed{3}`, form one answer; a box followed by prose and a corrected box does not),
+unless a final-answer phrase with a value in it comes after that box;
+the last `<answer>...</answer>`; a GSM8K-style `#### 42` line; the last clear final-answer phrase
+("the answer is ...", "Final Answer: ...", "**Answer:** ..."); else nothing. Every scan here is
+linear or works on a bounded tail, so hostile text cannot make it hang.
 """
 
 import re
 
 from reward_service.verifiers.text import boxed_spans
 
-__all__ = ["extract_answer", "refusal", "normalize", "tidy"]
+__all__ = ["extract_answer"]
 
 _PHRASE = re.compile(r"final answer|answer is|answer\s{0,3}:|answer:?\*\*\s{0,3}:?", re.IGNORECASE)
 _BETWEEN_BOXES = re.compile(r"[\s$,;]*(?:and|or|&)?[\s$,;]*(?:\\quad|\\text\{\s?and\s?\})?[\s$,;]*")
 _SENTENCE_END = re.compile(r"\.(?:\s|$)")
-_MATH_SPANS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
-_PHRASE_TAIL = 4000  # only the end of a response is searched for a phrase
+_EXPLANATION = re.compile(r"(?:,\s*|\s+)(?:because|since|which|as|so that|where|given that)\b", re.IGNORECASE)
+_LEAD_IN = re.compile(r"^(?:is\b\s*:?|:)\s*", re.IGNORECASE)
+_SUBJECT_IS = re.compile(r"^[A-Za-z][A-Za-z ,']{0,80}?\bis\s+", re.IGNORECASE)
+_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|\$(.+?)\$", re.DOTALL)
+_TAIL = 4000  # only the end of a response is searched for tags and phrases
 
 
-def _boxed_answer(text: str) -> str | None:
-    spans = boxed_spans(text)
+def _boxed_answer(text: str, spans: list) -> str | None:
     if not spans:
         return None
     group = [spans[-1]]
@@ -31,131 +36,63 @@ def _boxed_answer(text: str) -> str | None:
     return ", ".join(content for _, _, content in group)
 
 
-def _math_span(text: str) -> str | None:
-    for opening, closing in _MATH_SPANS:
-        start = text.find(opening)
-        if start >= 0:
-            end = text.find(closing, start + len(opening))
-            if end > start:
-                return text[start + len(opening):end]
-    return None
+def _tagged_answer(tail: str) -> str | None:
+    start = tail.rfind("<answer>")
+    if start < 0:
+        return None
+    end = tail.find("</answer>", start)
+    return tail[start + len("<answer>"):end if end >= 0 else None]
 
 
-def _phrase_answer(text: str) -> str | None:
-    tail = text[-_PHRASE_TAIL:]
+def _hashes_answer(tail: str) -> str | None:
+    start = tail.rfind("####")
+    if start < 0:
+        return None
+    return tail[start + 4:].split("\n", 1)[0]
+
+
+def _phrase_answer(tail: str) -> str | None:
     last = None
     for last in _PHRASE.finditer(tail):
         pass
     if last is None:
         return None
-    rest = tail[last.end():].lstrip(" \t\n:*")
-    if rest[:3].lower() == "is ":
-        rest = rest[3:]
-    line = rest.split("\n", 1)[0].strip()
-    math = _math_span(line)
-    if math is not None:
-        answer = math
-    else:
-        end = _SENTENCE_END.search(line)
-        answer = line[:end.start()] if end else line
-    answer = answer.strip().strip("*").strip().rstrip(".,;").strip()
+    rest = _LEAD_IN.sub("", tail[last.end():].lstrip(" \t:*")).lstrip(" \t\n*")
+    head = rest[:1000]
+    spans = [next(g for g in m.groups() if g is not None) for m in _MATH.finditer(head)]
+    first_line = head.split("\n", 1)[0]
+    if spans and (head.startswith(("$", "\\[", "\\(")) or any(s in first_line for s in spans)):
+        # Math on the answer line (display math may span lines): "$x=1$ or $x=-2$" is one answer.
+        in_line = [s for s in spans if s in first_line] or spans[:1]
+        return ", ".join(s.strip() for s in in_line)
+    line = _SUBJECT_IS.sub("", first_line.strip())  # "The total number of points is 17."
+    for pattern in (_EXPLANATION, _SENTENCE_END):
+        end = pattern.search(line)
+        line = line[:end.start()] if end else line
+    return line
+
+
+def _clean(answer: str | None) -> str | None:
+    if answer is None:
+        return None
+    answer = answer.strip().strip("*").strip().rstrip(".,;").strip().strip("$").strip()
     return answer or None
 
 
 def extract_answer(text: str) -> tuple[str, bool] | None:
     """(answer, came_from_a_box), or None when the response states no final answer."""
-    boxed = _boxed_answer(text)
-    if boxed is not None and boxed.strip():
-        return boxed.strip(), True
-    phrase = _phrase_answer(text)
-    return (phrase, False) if phrase else None
-
-
-_MAX_NESTING = 40
-_MAX_EXPONENT_DEPTH = 2
-
-
-def _exponent_depth(answer: str) -> int:
-    """Deepest stack of exponents: `a^{b^{c}}` and `a^b^c` are 3 deep."""
-    groups: list[bool] = []  # for each open brace/paren: is it an exponent group?
-    deepest = 0
-    chain = 0  # exponents chained at this level without braces, as in 2^2^2
-    i = 0
-    text = answer.replace("**", "^")
-    while i < len(text):
-        ch = text[i]
-        if ch == "^":
-            depth = 1 + sum(groups) + chain
-            deepest = max(deepest, depth)
-            nxt = text[i + 1:i + 2]
-            if nxt in ("{", "("):
-                groups.append(True)
-                chain = 0
-                i += 2
-                continue
-            chain += 1
-        elif ch in "{(":
-            groups.append(False)
-            chain = 0
-        elif ch in "})":
-            if groups:
-                groups.pop()
-            chain = 0
-        elif not (ch.isalnum() or ch in "\\."):
-            chain = 0
-        i += 1
-    return deepest
-
-
-def _nesting(answer: str) -> int:
-    depth = deepest = 0
-    for ch in answer:
-        if ch in "{([":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "})]":
-            depth = max(0, depth - 1)
-    return deepest
-
-
-def refusal(answer: str, max_chars: int) -> str | None:
-    """Why an answer is refused before parsing (it would not finish in time), or None."""
-    if len(answer) > max_chars:
-        return f"answer is {len(answer)} characters, over the {max_chars}-character limit; not parsed"
-    if _nesting(answer) > _MAX_NESTING:
-        return f"answer nests brackets more than {_MAX_NESTING} deep; not parsed"
-    if _exponent_depth(answer) > _MAX_EXPONENT_DEPTH:
-        return "answer is an exponent tower (3 or more levels); refused before parsing"
+    spans = boxed_spans(text)
+    if spans:
+        # A final-answer phrase stated after the last box, with a value in it, overrides it.
+        later = _clean(_phrase_answer(text[spans[-1][1]:][-_TAIL:]))
+        if later and any(ch.isdigit() for ch in later):
+            return later, False
+    boxed = _clean(_boxed_answer(text, spans))
+    if boxed:
+        return boxed, True
+    tail = text[-_TAIL:]
+    for finder in (_tagged_answer, _hashes_answer, _phrase_answer):
+        answer = _clean(finder(tail))
+        if answer:
+            return answer, False
     return None
-
-
-_REPEATING = re.compile(r"(-?)(\d*)\.(\d*)\\overline\{(\d{1,12})\}")
-_DIGIT_SPACE = re.compile(r"(?<=\d)(?:\\,|\\ |\\;|\\!|~)(?=\d{3})")
-
-
-def _repeating_to_fraction(match: re.Match) -> str:
-    sign, whole, fixed, repeat = match.groups()
-    whole = whole or "0"
-    # x = whole.fixed(repeat)...: numerator over 10^len(fixed) * (10^len(repeat) - 1)
-    scale = 10 ** len(fixed)
-    period = 10 ** len(repeat) - 1
-    numerator = (int(whole) * scale + int(fixed or 0)) * period + int(repeat)
-    return f"{sign}\\frac{{{numerator}}}{{{scale * period}}}"
-
-
-def tidy(answer: str) -> str:
-    """Spelling fixes before parsing: a sentence's period inside the box, `°`, thin-space
-    thousands separators (`12\\,345`) and repeating decimals (`0.\\overline{3}`)."""
-    answer = answer.strip().rstrip(".").strip()
-    answer = answer.replace("°", "^{\\circ}")
-    answer = _DIGIT_SPACE.sub("", answer)
-    return _REPEATING.sub(_repeating_to_fraction, answer)
-
-
-_SPACING = re.compile(r"\s+|\\[,;:!]|\\left|\\right|\\displaystyle|\$")
-
-
-def normalize(answer: str) -> str:
-    """A canonical spelling for the cheap exact-match check that runs before sympy."""
-    text = _SPACING.sub("", answer).replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
-    return text.rstrip(".")

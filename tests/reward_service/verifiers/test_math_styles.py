@@ -413,6 +413,12 @@ GROUPS = {
         ("1, -2", "The solutions are $x=1$ and $x=-2$.\n\n**Answer:** "
                   "$x = 1$ or $x = -2$", "correct"),
     ],
+    # "The final answer is: ..." with a colon.
+    "final_answer_is_colon": [
+        ("18", "Janet makes 9 * 2 = 18 dollars.\nThe final answer is: 18",
+         "correct"),
+        (r"\frac{1}{2}", "The final answer is:\n$$\\frac{1}{2}$$", "correct"),
+    ],
     # A box earlier, the final statement later as a phrase.
     "box_then_phrase": [
         ("12", "The number of red balls is $\\boxed{3}$. Multiplying by the "

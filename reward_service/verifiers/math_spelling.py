@@ -1,0 +1,73 @@
+"""Spelling fixes applied to gold and answer alike before they are compared.
+
+We switch off math-verify's unit stripping (it removes any trailing letters on its long unit list,
+so `6ab` read as `6` and `2t` as `2`) and strip units ourselves, only where they are unmistakable:
+`\\text{...}`/`\\mbox{...}`/`\\mathrm{...}` words after a value, plain words of two or more letters
+after a number (`42 apples`), and degree signs. Also: a sentence's period inside the box,
+thin-space thousands separators (`12\\,345`), repeating decimals (`0.\\overline{3}`), `√2`,
+`\\log_e`, and a `\\pm` inside an expression (`\\frac{-1 \\pm \\sqrt{5}}{2}` is two answers).
+"""
+
+import re
+
+__all__ = ["tidy", "normalize"]
+
+_REPEATING = re.compile(r"(-?)(\d*)\.(\d*)\\overline\{(\d{1,12})\}")
+_DIGIT_SPACE = re.compile(r"(?<=\d)(?:\\,|\\ |\\;|\\!|~)(?=\d{3})")
+_UNIT_WORDS = r"[A-Za-z\s.'/~-]*"
+_TEXT_UNIT = re.compile(
+    r"(?<=\S)\s*(?:\\[,;!]|\\ |~)?\s*\\(?:text|mbox|textrm|mathrm|textnormal|operatorname)"
+    rf"\{{~?\s*[A-Za-z]{_UNIT_WORDS}(?:\^\{{?\d\}}?{_UNIT_WORDS})?\}}(?:\^\{{?[23]\}}?)?\s*$"
+)
+_WORD_UNIT = re.compile(r"(?<=[\d}])\s+[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){0,3}\s*$")
+_DEGREES = re.compile(r"\s*(?:\^\{?\\circ\}?|\\circ|°|\\degree)\s*$")
+_UNICODE = {"−": "-", "×": "\\times ", "·": "\\cdot ", "∞": "\\infty ", "π": "\\pi "}
+_ROOT = re.compile(r"√\s*(\d+(?:\.\d+)?|[A-Za-z])")
+_ASSIGNED = re.compile(r"^[A-Za-z]\s*=\s*")
+
+
+def _repeating_to_fraction(match: re.Match) -> str:
+    sign, whole, fixed, repeat = match.groups()
+    # whole.fixed(repeat)... = numerator / (10^len(fixed) * (10^len(repeat) - 1))
+    scale = 10 ** len(fixed)
+    period = 10 ** len(repeat) - 1
+    numerator = (int(whole or 0) * scale + int(fixed or 0)) * period + int(repeat)
+    return f"{sign}\\frac{{{numerator}}}{{{scale * period}}}"
+
+
+def _strip_units(answer: str) -> str:
+    for pattern in (_TEXT_UNIT, _DEGREES, _WORD_UNIT):
+        stripped = pattern.sub("", answer).strip()
+        if stripped:
+            answer = stripped
+    return answer
+
+
+def _expand_pm(answer: str) -> str:
+    signs = answer.count("\\pm") + answer.count("\\mp")
+    if signs != 1 or "," in answer:
+        return answer
+    body = _ASSIGNED.sub("", answer)
+    plus = body.replace("\\pm", "+").replace("\\mp", "-")
+    minus = body.replace("\\pm", "-").replace("\\mp", "+")
+    return f"{plus}, {minus}"
+
+
+def tidy(answer: str) -> str:
+    answer = answer.strip().rstrip(".").strip()
+    for char, latex in _UNICODE.items():
+        answer = answer.replace(char, latex)
+    answer = _ROOT.sub(r"\\sqrt{\1}", answer).replace("√", "\\sqrt")
+    answer = answer.replace("\\log_e", "\\ln").replace("\\log_{e}", "\\ln")
+    answer = _DIGIT_SPACE.sub("", answer)
+    answer = _REPEATING.sub(_repeating_to_fraction, answer)
+    return _expand_pm(_strip_units(answer))
+
+
+_SPACING = re.compile(r"\s+|\\[,;:!]|\\left|\\right|\\displaystyle|\$")
+
+
+def normalize(answer: str) -> str:
+    """A canonical spelling for the cheap exact-match check that runs before sympy."""
+    text = _SPACING.sub("", answer).replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
+    return text.rstrip(".")
