@@ -143,10 +143,10 @@ class WorkerPool:
         return [result for chunk_results in done for result in chunk_results]
 
     def _restart(self, slot: int, reason: str) -> _Worker:
-        old = self._workers[slot]
+        old, self._workers[slot] = self._workers[slot], None
         if old is not None:
             old.kill()
-        worker = _Worker(self._ctx, self.memory_mb)
+        worker = _Worker(self._ctx, self.memory_mb)  # may raise; the slot then stays empty
         self._workers[slot] = worker
         self.on_restart(reason)
         return worker
@@ -161,14 +161,18 @@ class WorkerPool:
             try:
                 self._run_chunk(slot, chunk)
             except Exception as exc:  # never leave a request waiting for ever
+                log.exception("worker pool failure")
                 missing = len(chunk.jobs) - len(chunk.results)
                 chunk.results += [(base.error(f"worker pool failure: {exc!r}"), 0.0)] * missing
-                self._restart(slot, "pool_failure")
-            chunk.loop.call_soon_threadsafe(_resolve, chunk.future, chunk.results)
+                old, self._workers[slot] = self._workers[slot], None
+                if old is not None:
+                    old.kill()
+            finally:
+                chunk.loop.call_soon_threadsafe(_resolve, chunk.future, chunk.results)
 
     def _run_chunk(self, slot: int, chunk: _Chunk) -> None:
         while len(chunk.results) < len(chunk.jobs):
-            worker = self._workers[slot]
+            worker = self._workers[slot] or self._restart(slot, "replaced")
             pending = chunk.jobs[len(chunk.results):]
             worker.conn.send(pending)
             for job in pending:

@@ -81,3 +81,23 @@ def _cpu_busy(pid: int) -> bool:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return fields[0] == "R"
+
+
+def test_a_worker_that_cannot_start_fails_its_items_but_never_hangs(client, monkeypatch):
+    pool = client.app.state.pool
+    import reward_service.pool as pool_module
+
+    class Broken:
+        def __init__(self, *args):
+            raise RuntimeError("a checker process failed to start (test)")
+
+    for slot in range(pool.size):
+        worker, pool._workers[slot] = pool._workers[slot], None
+        worker.kill()
+    monkeypatch.setattr(pool_module, "_Worker", Broken)
+    results = score(client, [item("\\boxed{1/2}", id=i) for i in range(6)]).json()["results"]
+    assert {r["status"] for r in results} == {"error"}
+    assert "failed to start" in results[0]["detail"]
+    monkeypatch.undo()
+    results = score(client, [item("\\boxed{1/2}")]).json()["results"]
+    assert results[0]["status"] == "correct"
