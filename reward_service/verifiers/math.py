@@ -16,7 +16,7 @@ from reward_service.verifiers import base
 from reward_service.verifiers.math_equiv import equivalent, is_parsed, parse_answer, parse_gold
 from reward_service.verifiers.math_extract import extract_answer
 from reward_service.verifiers.math_guard import refusal
-from reward_service.verifiers.math_spelling import normalize, tidy
+from reward_service.verifiers.math_spelling import normalize, split_choice, tidy
 
 __all__ = ["Reference", "verify"]
 
@@ -50,9 +50,18 @@ def verify(text: str, reference: dict, options: dict | None = None) -> base.Verd
     refused = refusal(answer, max_chars)
     if refused:
         return base.timeout(refused, extracted=answer[:200])
+    gold_letter, gold_value = split_choice(gold)
+    letter, value = split_choice(answer)
+    if gold_letter and not gold_value and letter:
+        same = letter == gold_letter
+        return (base.correct if same else base.incorrect)(answer, f"chose ({letter}), the reference is ({gold_letter})")
+    if letter and value:
+        answer = value  # AMC style "\textbf{(C)}\ 12": the value is the answer
     if normalize(answer) == normalize(gold):
         return base.correct(answer, "same answer as the reference")
     if _INTEGER.fullmatch(answer) and _INTEGER.fullmatch(gold):
+        if int(answer) == int(gold):  # AIME style leading zeros: 045 is 45
+            return base.correct(answer, "same integer as the reference")
         return base.incorrect(answer, "a different integer than the reference")
     status, detail = _judge(tidy(gold), tidy(answer), boxed)
     return base.Verdict(status, 1.0 if status == "correct" else 0.0, answer, detail)

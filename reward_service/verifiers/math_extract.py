@@ -18,7 +18,11 @@ _PHRASE = re.compile(r"final answer|answer is|answer\s{0,3}:|answer:?\*\*\s{0,3}
 _BETWEEN_BOXES = re.compile(r"[\s$,;]*(?:and|or|&)?[\s$,;]*(?:\\quad|\\text\{\s?and\s?\})?[\s$,;]*")
 _SENTENCE_END = re.compile(r"\.(?:\s|$)")
 _EXPLANATION = re.compile(r"(?:,\s*|\s+)(?:because|since|which|as|so that|where|given that)\b", re.IGNORECASE)
-_LEAD_IN = re.compile(r"^(?:is\b\s*:?|:)\s*", re.IGNORECASE)
+_LEAD_IN = re.compile(
+    r"^(?:is\b\s*:?|:)?\s*(?:therefore|thus|then|simply|just|given by|as follows)?\s*:?\s*", re.IGNORECASE
+)
+_RELATION = re.compile(r"[=<>]|\\(?:geq?|leq?|neq?)\b")
+_WORDY = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
 _SUBJECT_IS = re.compile(r"^[A-Za-z][A-Za-z ,']{0,80}?\bis\s+", re.IGNORECASE)
 _MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|\$(.+?)\$", re.DOTALL)
 _TAIL = 4000  # only the end of a response is searched for tags and phrases
@@ -72,6 +76,11 @@ def _phrase_answer(tail: str) -> str | None:
     return line
 
 
+def _plain_value(answer: str) -> bool:
+    return (any(ch.isdigit() for ch in answer) and not _RELATION.search(answer)
+            and not _WORDY.search(answer) and answer[0] not in ",;")
+
+
 def _clean(answer: str | None) -> str | None:
     if answer is None:
         return None
@@ -83,9 +92,10 @@ def extract_answer(text: str) -> tuple[str, bool] | None:
     """(answer, came_from_a_box), or None when the response states no final answer."""
     spans = boxed_spans(text)
     if spans:
-        # A final-answer phrase stated after the last box, with a value in it, overrides it.
+        # "... the final answer is 12." after the last box restates the answer and wins; a remark
+        # that merely mentions the answer (a check, an equation, a sentence) does not.
         later = _clean(_phrase_answer(text[spans[-1][1]:][-_TAIL:]))
-        if later and any(ch.isdigit() for ch in later):
+        if later and _plain_value(later):
             return later, False
     boxed = _clean(_boxed_answer(text, spans))
     if boxed:

@@ -4,26 +4,41 @@ We switch off math-verify's unit stripping (it removes any trailing letters on i
 so `6ab` read as `6` and `2t` as `2`) and strip units ourselves, only where they are unmistakable:
 `\\text{...}`/`\\mbox{...}`/`\\mathrm{...}` words after a value, plain words of two or more letters
 after a number (`42 apples`), and degree signs. Also: a sentence's period inside the box,
-thin-space thousands separators (`12\\,345`), repeating decimals (`0.\\overline{3}`), `√2`,
+thin-space thousands separators (`12\\,345`), spaced percent signs (`35\\,\\%`), repeating decimals (`0.\\overline{3}`), `√2`,
 `\\log_e`, and a `\\pm` inside an expression (`\\frac{-1 \\pm \\sqrt{5}}{2}` is two answers).
 """
 
 import re
 
-__all__ = ["tidy", "normalize"]
+__all__ = ["tidy", "normalize", "split_choice"]
 
 _REPEATING = re.compile(r"(-?)(\d*)\.(\d*)\\overline\{(\d{1,12})\}")
 _DIGIT_SPACE = re.compile(r"(?<=\d)(?:\\,|\\ |\\;|\\!|~)(?=\d{3})")
 _UNIT_WORDS = r"[A-Za-z\s.'/~-]*"
 _TEXT_UNIT = re.compile(
     r"(?<=\S)\s*(?:\\[,;!]|\\ |~)?\s*\\(?:text|mbox|textrm|mathrm|textnormal|operatorname)"
-    rf"\{{~?\s*[A-Za-z]{_UNIT_WORDS}(?:\^\{{?\d\}}?{_UNIT_WORDS})?\}}(?:\^\{{?[23]\}}?)?\s*$"
+    rf"\{{~?\s*(?![ij]\s*\}})[A-Za-z]{_UNIT_WORDS}(?:\^\{{?\d\}}?{_UNIT_WORDS})?\}}(?:\^\{{?[23]\}}?)?\s*$"
 )
 _WORD_UNIT = re.compile(r"(?<=[\d}])\s+[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){0,3}\s*$")
 _DEGREES = re.compile(r"\s*(?:\^\{?\\circ\}?|\\circ|°|\\degree)\s*$")
 _UNICODE = {"−": "-", "×": "\\times ", "·": "\\cdot ", "∞": "\\infty ", "π": "\\pi "}
 _ROOT = re.compile(r"√\s*(\d+(?:\.\d+)?|[A-Za-z])")
 _ASSIGNED = re.compile(r"^[A-Za-z]\s*=\s*")
+_SPACED_PERCENT = re.compile(r"(?:\\[,;!]|\\ |~|\s)+(?=\\%)")
+
+
+_CHOICE = re.compile(
+    r"^(?:\\(?:textbf|text|mathrm|mathbf|textrm)\{\s*)?\(([A-E])\)\s*\}?\s*(?:\\ |~|\\,|\\q?quad)?\s*(.*)$",
+    re.DOTALL,
+)
+
+
+def split_choice(answer: str) -> tuple[str | None, str]:
+    """A multiple-choice label and what follows it: `\\textbf{(C)}\\ 12` -> ("C", "12")."""
+    match = _CHOICE.match(answer.strip())
+    if match is None:
+        return None, answer
+    return match.group(1), match.group(2).strip()
 
 
 def _repeating_to_fraction(match: re.Match) -> str:
@@ -60,6 +75,7 @@ def tidy(answer: str) -> str:
     answer = _ROOT.sub(r"\\sqrt{\1}", answer).replace("√", "\\sqrt")
     answer = answer.replace("\\log_e", "\\ln").replace("\\log_{e}", "\\ln")
     answer = _DIGIT_SPACE.sub("", answer)
+    answer = _SPACED_PERCENT.sub("", answer)
     answer = _REPEATING.sub(_repeating_to_fraction, answer)
     return _expand_pm(_strip_units(answer))
 
