@@ -29,7 +29,7 @@ import re
 
 from latex2sympy2_extended.math_normalization import NormalizationConfig
 from math_verify import LatexExtractionConfig, parse, verify
-from sympy import I, Basic, Float, MatrixBase, Number, Rational, nan, oo, zoo
+from sympy import I, Basic, Float, MatrixBase, Number, Rational, Tuple, nan, oo, zoo
 from sympy.matrices.expressions import MatrixExpr
 
 __all__ = ["parse_gold", "parse_answer", "equivalent", "numeric_eq", "symbolic_eq", "is_parsed"]
@@ -82,8 +82,19 @@ def _imaginary(parsed) -> list:
     ]
 
 
+def _vectors_as_tuples(parsed: list) -> list:
+    return [Tuple(*p) if isinstance(p, MatrixBase) and 1 in p.shape and len(p) > 1 else p for p in parsed]
+
+
+def _has_matrix(parsed) -> bool:
+    return any(isinstance(p, MatrixBase) for p in parsed)
+
+
 def equivalent(gold: tuple, answer: list) -> bool:
     gold_list = list(gold)
+    if _has_matrix(gold_list) != _has_matrix(answer):
+        # A column vector answers "(1, 2)" and the other way round.
+        gold_list, answer = _vectors_as_tuples(gold_list), _vectors_as_tuples(answer)
     if any(isinstance(g, Basic) and any(s.name == "i" for s in g.free_symbols) for g in gold_list):
         gold_list, answer = _imaginary(gold_list), _imaginary(answer)
     # Relations may match sets both ways: `x \geq 2` answers `[2, \infty)`.
