@@ -72,15 +72,25 @@ async def score(
     if errors:
         raise RequestValidationError(errors)
 
-    jobs = [_job(item, settings) for item in items]
     unique: dict[tuple, int] = {}
-    slots = [unique.setdefault(_key(job), len(unique)) for job in jobs]
-    first_jobs = {slot: job for slot, job in zip(slots, jobs)}
-    outcomes = await pool.run([first_jobs[s] for s in range(len(unique))])
+    unique_jobs: list[Job] = []
+    slots = []
+    for item in items:
+        job = _job(item, settings)
+        slot = unique.setdefault(_key(job), len(unique_jobs))
+        if slot == len(unique_jobs):
+            unique_jobs.append(job)
+        slots.append(slot)
+    outcomes = await pool.run(unique_jobs)
 
+    for job, (verdict, elapsed) in zip(unique_jobs, outcomes):
+        metrics.ITEM_SECONDS.labels(job.domain).observe(elapsed)
+        if verdict.status == "timeout":
+            metrics.TIMEOUTS.labels(job.domain).inc()
     results = []
     for item, slot in zip(items, slots):
         verdict, elapsed = outcomes[slot]
+        metrics.ITEMS.labels(item.domain, verdict.status).inc()
         results.append({
             "id": item.id,
             "reward": verdict.reward,
@@ -89,12 +99,6 @@ async def score(
             "detail": verdict.detail,
             "elapsed_ms": round(elapsed * 1000, 3),
         })
-    for job, (verdict, elapsed) in zip((first_jobs[s] for s in range(len(unique))), outcomes):
-        metrics.ITEM_SECONDS.labels(job.domain).observe(elapsed)
-        if verdict.status == "timeout":
-            metrics.TIMEOUTS.labels(job.domain).inc()
-    for item, result in zip(items, results):
-        metrics.ITEMS.labels(item.domain, result["status"]).inc()
     return Response(orjson.dumps({"results": results}), media_type="application/json")
 
 

@@ -1,8 +1,8 @@
 """Mathematical equivalence on top of math-verify, with its known wrong verdicts fixed.
 
 math-verify (sympy-based) parses LaTeX and plain answers and compares sets, intervals, tuples,
-matrices, relations and symbolic expressions well. Two of its habits give wrong verdicts, and
-this module corrects them:
+matrices, relations and symbolic expressions well. Several of its habits give wrong verdicts or
+waste time, and this module corrects them:
 
 - Gold answers given without `$...$` are searched for "an answer" like a model response is, so
   `1-1/e` parsed as `1` and `3x+4y+14=0` as `0`. We parse the gold as one whole expression.
@@ -10,10 +10,12 @@ this module corrects them:
   the two sides differ at the first number you try. `symbolic_eq` evaluates both at a few points
   first and only simplifies when they agree there (a difference at a point is proof enough).
 - Numbers were compared with `(a - b).evalf(chop=True) == 0` or after rounding to 6 decimal
-  places, so `1/2004!` equalled `1/2006!` and `1e-7` equalled `2e-7`. `numeric_eq` below compares
-  exact numbers exactly (to 15 significant digits, relative) and floats with a relative
-  tolerance, gold first (see `_close`); it replaces the library's function, which the rest of
-  its grader calls.
+  places, so `1/2004!` equalled `1/2006!`, `1e-7` equalled `2e-7`, `2^{64}` equalled
+  `2^{64}-1` and anything equalled infinity. `numeric_eq` compares gold first: exact golds need
+  exact answers, decimal golds allow a relative tolerance (see `_close`). It replaces the
+  library's function, which the rest of its grader calls.
+- A symbol `i` is read as the imaginary unit when the gold has one, and a column vector
+  compares with a tuple.
 
 Only math-verify's LaTeX path is used (an ANTLR grammar building sympy objects): its plain-text
 path goes through sympy's `parse_expr`, which `eval`s, and model text is never `eval`ed here.
@@ -22,11 +24,11 @@ killing the worker process (see `reward_service.pool`).
 """
 
 import logging
+import re
 from functools import lru_cache
 
 import math_verify.grader as mv_grader
-import re
-
+import math_verify.parser as mv_parser
 from latex2sympy2_extended.math_normalization import NormalizationConfig
 from math_verify import LatexExtractionConfig, parse, verify
 from sympy import I, Basic, Float, MatrixBase, Number, Rational, Tuple, nan, oo, zoo
@@ -36,10 +38,8 @@ __all__ = ["parse_gold", "parse_answer", "equivalent", "numeric_eq", "symbolic_e
 
 # Both warn once that the caller must enforce timeouts; we do, from outside the process.
 mv_grader.TIMEOUT_WARNING_SHOWN = True
+mv_parser.TIMEOUT_WARNING_SHOWN = True
 logging.getLogger("math_verify").setLevel(logging.ERROR)
-import math_verify.parser as _mv_parser  # noqa: E402
-
-_mv_parser.TIMEOUT_WARNING_SHOWN = True
 
 # Units are stripped by `math_spelling`, not here: math-verify's list turns `6ab` into `6`.
 _LATEX = [LatexExtractionConfig(normalization_config=NormalizationConfig(
