@@ -16,7 +16,7 @@ from reward_service.verifiers import base
 from reward_service.verifiers.math_equiv import equivalent, is_parsed, parse_answer, parse_gold
 from reward_service.verifiers.math_extract import extract_answer
 from reward_service.verifiers.math_guard import refusal
-from reward_service.verifiers.math_spelling import normalize, split_choice, tidy
+from reward_service.verifiers.math_spelling import approx_parts, normalize, split_choice, tidy
 
 __all__ = ["Reference", "verify"]
 
@@ -52,11 +52,16 @@ def verify(text: str, reference: dict, options: dict | None = None) -> base.Verd
         return base.timeout(refused, extracted=answer[:200])
     gold_letter, gold_value = split_choice(gold)
     letter, value = split_choice(answer)
-    if gold_letter and not gold_value and letter:
+    if gold_letter and letter:
         same = letter == gold_letter
         return (base.correct if same else base.incorrect)(answer, f"chose ({letter}), the reference is ({gold_letter})")
-    if letter and value:
-        answer = value  # AMC style "\textbf{(C)}\ 12": the value is the answer
+    # AMC style "\textbf{(C)}\ 12": the value after the label is the answer.
+    gold, answer = (gold_value or gold), (value or answer)
+    verdicts = [_grade(gold, part, boxed) for part in approx_parts(answer)]
+    return next((v for v in verdicts if v.status == "correct"), verdicts[-1])
+
+
+def _grade(gold: str, answer: str, boxed: bool) -> base.Verdict:
     if normalize(answer) == normalize(gold):
         return base.correct(answer, "same answer as the reference")
     if _INTEGER.fullmatch(answer) and _INTEGER.fullmatch(gold):

@@ -75,7 +75,7 @@ def is_parsed(parsed) -> bool:
 
 
 def _imaginary(parsed) -> list:
-    """Read a symbol named i as the imaginary unit (used when the gold itself has an i)."""
+    """Read a symbol named i as the imaginary unit."""
     return [
         p.subs({s: I for s in p.free_symbols if s.name == "i"}) if isinstance(p, Basic) else p
         for p in parsed
@@ -95,7 +95,9 @@ def equivalent(gold: tuple, answer: list) -> bool:
     if _has_matrix(gold_list) != _has_matrix(answer):
         # A column vector answers "(1, 2)" and the other way round.
         gold_list, answer = _vectors_as_tuples(gold_list), _vectors_as_tuples(answer)
-    if any(isinstance(g, Basic) and any(s.name == "i" for s in g.free_symbols) for g in gold_list):
+    gold_symbols = {s.name for g in gold_list if isinstance(g, Basic) for s in g.free_symbols}
+    if "i" in gold_symbols or not gold_symbols:
+        # With an i in the gold, or a gold that is a plain number, an answer's i is imaginary.
         gold_list, answer = _imaginary(gold_list), _imaginary(answer)
     # Relations may match sets both ways: `x \geq 2` answers `[2, \infty)`.
     return verify(gold_list, answer, allow_set_relation_comp=True, timeout_seconds=None)

@@ -24,7 +24,8 @@ _LEAD_IN = re.compile(
 _RELATION = re.compile(r"[=<>]|\\(?:geq?|leq?|neq?)\b")
 _WORDY = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
 _SUBJECT_IS = re.compile(r"^[A-Za-z][A-Za-z ,']{0,80}?\bis\s+", re.IGNORECASE)
-_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|\$(.+?)\$", re.DOTALL)
+_MATH = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$(.+?)(?<!\\)\$", re.DOTALL)
+_EDGE_SPACING = re.compile(r"^(?:\s|\\[,;:!]|\\q?quad)+|(?:\s|\\[,;:!]|\\q?quad)+$")
 _TAIL = 4000  # only the end of a response is searched for tags and phrases
 
 
@@ -84,7 +85,10 @@ def _plain_value(answer: str) -> bool:
 def _clean(answer: str | None) -> str | None:
     if answer is None:
         return None
-    answer = answer.strip().strip("*").strip().rstrip(".,;").strip().strip("$").strip()
+    answer = answer.strip().strip("*").strip()
+    while answer[-1:] in (".", ",", ";") and answer[-2:-1] != "\\":  # keep LaTeX's "\\;"
+        answer = answer[:-1].rstrip()
+    answer = _EDGE_SPACING.sub("", answer.strip().strip("$"))
     return answer or None
 
 

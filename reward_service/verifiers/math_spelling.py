@@ -10,7 +10,7 @@ thin-space thousands separators (`12\\,345`), spaced percent signs (`35\\,\\%`),
 
 import re
 
-__all__ = ["tidy", "normalize", "split_choice"]
+__all__ = ["tidy", "normalize", "split_choice", "approx_parts"]
 
 _REPEATING = re.compile(r"(-?)(\d*)\.(\d*)\\overline\{(\d{1,12})\}")
 _DIGIT_SPACE = re.compile(r"(?<=\d)(?:\\,|\\ |\\;|\\!|~)(?=\d{3})")
@@ -21,7 +21,19 @@ _TEXT_UNIT = re.compile(
 )
 _WORD_UNIT = re.compile(r"(?<=[\d}])\s+[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){0,3}\s*$")
 _DEGREES = re.compile(r"\s*(?:\^\{?\\circ\}?|\\circ|°|\\degree)\s*$")
-_UNICODE = {"−": "-", "×": "\\times ", "·": "\\cdot ", "∞": "\\infty ", "π": "\\pi "}
+_UNICODE = {"−": "-", "×": "\\times ", "·": "\\cdot ", "∞": "\\infty ", "π": "\\pi ",
+            "\\varnothing": "\\emptyset", "\\text{infinity}": "\\infty"}
+_COLORED = re.compile(r"\\(?:text)?color\{[A-Za-z]+\}\s*\{([^{}]*)\}")
+_DECORATION = re.compile(r"\\(?:text)?color\{[A-Za-z]+\}|\\bf\b\s*|\\(?:boldsymbol|bm)(?![A-Za-z])")
+_EDGE_SPACING = re.compile(r"(?:\s|\\[,;:! ]|\\q?quad)+$")
+_BARE_BOLD = re.compile(r"\\mathbf\s+(\w)")
+_MODULUS = re.compile(
+    r"\s*(?:\\pmod\s*\{?\s*\w+\s*\}?|\\bmod\s*\w+|\\?\(\s*\\?(?:text\{\s*)?mod\s*\w+\s*\}?\s*\\?\))\s*$"
+    r"|\s*\\text\{\s*\(?\s*mod\s*\w+\s*\)?\s*\}\s*$"
+)
+_CONGRUENT = re.compile(r"^[A-Za-z]\s*\\equiv\s*")
+_PM = re.compile(r"\\(pm|mp)(?![A-Za-z])")
+_NESTED_APPROX = re.compile(r"\\?\(\s*\\approx[^()]*\\?\)")
 _ROOT = re.compile(r"√\s*(\d+(?:\.\d+)?|[A-Za-z])")
 _ASSIGNED = re.compile(r"^[A-Za-z]\s*=\s*")
 _SPACED_PERCENT = re.compile(r"(?:\\[,;!]|\\ |~|\s)+(?=\\%)")
@@ -59,13 +71,18 @@ def _strip_units(answer: str) -> str:
 
 
 def _expand_pm(answer: str) -> str:
-    signs = answer.count("\\pm") + answer.count("\\mp")
-    if signs != 1 or "," in answer:
+    if len(_PM.findall(answer)) != 1 or "," in answer:
         return answer
     body = _ASSIGNED.sub("", answer)
-    plus = body.replace("\\pm", "+").replace("\\mp", "-")
-    minus = body.replace("\\pm", "-").replace("\\mp", "+")
+    plus = _PM.sub(lambda m: "+" if m.group(1) == "pm" else "-", body)
+    minus = _PM.sub(lambda m: "-" if m.group(1) == "pm" else "+", body)
     return f"{plus}, {minus}"
+
+
+def approx_parts(answer: str) -> list[str]:
+    """`4\\pi \\approx 12.57` states two values; either may be what the gold holds."""
+    answer = _EDGE_SPACING.sub("", _NESTED_APPROX.sub("", answer))
+    return [part.strip() for part in answer.split("\\approx") if part.strip()] or [answer]
 
 
 def tidy(answer: str) -> str:
@@ -73,6 +90,8 @@ def tidy(answer: str) -> str:
     for char, latex in _UNICODE.items():
         answer = answer.replace(char, latex)
     answer = _ROOT.sub(r"\\sqrt{\1}", answer).replace("√", "\\sqrt")
+    answer = _BARE_BOLD.sub(r"\\mathbf{\1}", _DECORATION.sub("", _COLORED.sub(r"\1", answer)))
+    answer = _CONGRUENT.sub("", _MODULUS.sub("", answer))
     answer = answer.replace("\\log_e", "\\ln").replace("\\log_{e}", "\\ln")
     answer = _DIGIT_SPACE.sub("", answer)
     answer = _SPACED_PERCENT.sub("", answer)

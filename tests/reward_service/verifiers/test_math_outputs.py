@@ -30,12 +30,7 @@ verifier currently returns; genuinely ambiguous cases are left out.
 
 import pytest
 
-from reward_service.scoring import score_item
-
-
-def verify(response, reference):
-    """The whole per-item path a worker runs: reasoning stripped, then the math verifier."""
-    return score_item("math", response, reference, {})
+from tests.reward_service.verifiers.tables import table_params, verify
 
 
 # --------------------------------------------------------------------------
@@ -459,12 +454,7 @@ KNOWN_GAPS = {
     "intervals-7": "'x < 1 or x > 2' is not turned into a union of intervals",
     "near_misses-14": "a hedged second box ('the answer would be') still counts as the last box",
 }
-CASES = [
-    pytest.param(*case, id=f"{name}-{i}",
-                 marks=[pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[f"{name}-{i}"])]
-                 if f"{name}-{i}" in KNOWN_GAPS else [])
-    for name, group in GROUPS.items() for i, case in enumerate(group)
-]
+CASES = table_params(GROUPS, KNOWN_GAPS)
 
 
 @pytest.mark.parametrize("gold,response,expected", CASES)

@@ -22,12 +22,7 @@ verifier currently returns; genuinely ambiguous cases are left out.
 
 import pytest
 
-from reward_service.scoring import score_item
-
-
-def verify(response, reference):
-    """The whole per-item path a worker runs: reasoning stripped, then the math verifier."""
-    return score_item("math", response, reference, {})
+from tests.reward_service.verifiers.tables import table_params, verify
 
 
 # --------------------------------------------------------------------------
@@ -426,11 +421,10 @@ GROUPS = {
     ],
 }
 
-CASES = [case for group in GROUPS.values() for case in group]
-IDS = [f"{name}-{i}" for name, group in GROUPS.items() for i in range(len(group))]
+CASES = table_params(GROUPS)
 
 
-@pytest.mark.parametrize("gold,response,expected", CASES, ids=IDS)
+@pytest.mark.parametrize("gold,response,expected", CASES)
 def test_verdict(gold, response, expected):
     v = verify(response, {"answer": gold})
     assert v.status == expected, (v.status, v.extracted, v.detail)
