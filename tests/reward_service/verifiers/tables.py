@@ -21,3 +21,9 @@ def table_params(groups: dict, known_gaps: dict | None = None) -> list:
                      if f"{name}-{i}" in known_gaps else [])
         for name, group in groups.items() for i, case in enumerate(group)
     ]
+
+
+def check(gold: str, response: str, expected: str) -> None:
+    v = verify(response, {"answer": gold})
+    assert v.status == expected, (v.status, v.extracted, v.detail)
+    assert v.reward == (1.0 if expected == "correct" else 0.0)
