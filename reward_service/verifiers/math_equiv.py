@@ -31,7 +31,10 @@ import math_verify.grader as mv_grader
 import math_verify.parser as mv_parser
 from latex2sympy2_extended.math_normalization import NormalizationConfig
 from math_verify import LatexExtractionConfig, parse, verify
-from sympy import I, Basic, Float, MatrixBase, Number, Rational, Tuple, nan, oo, zoo
+from sympy import I, Basic, Float, Intersection, MatrixBase, Number, Rational, Tuple, Union, nan, oo, zoo
+from latex2sympy2_extended.sets import FiniteSet as ParsedFiniteSet
+from sympy import Eq, Set
+from sympy.core.relational import Relational
 from sympy.matrices.expressions import MatrixExpr
 
 __all__ = ["parse_gold", "parse_answer", "equivalent", "numeric_eq", "symbolic_eq", "is_parsed"]
@@ -45,6 +48,8 @@ logging.getLogger("math_verify").setLevel(logging.ERROR)
 _LATEX = [LatexExtractionConfig(normalization_config=NormalizationConfig(
     basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="all", equations=False,
 ))]
+_OR = re.compile(r"\bor\b|\\lor\b|\\vee\b")
+_AND = re.compile(r"\band\b|\\land\b|\\wedge\b")
 _LEADING_NUMBER = re.compile(r"[-−]?\$?\d[\d,]*(?:\.\d+)?%?")
 FLOAT_REL_TOL = 1e-6
 
@@ -56,7 +61,7 @@ def _parse(text: str, config) -> list:
 @lru_cache(maxsize=4096)
 def parse_gold(gold: str) -> tuple:
     """The gold answer as one expression (math-verify's parse list: sympy objects, then a string)."""
-    return tuple(_parse("\\boxed{" + gold + "}", _LATEX))
+    return tuple(_relations_as_set(_parse("\\boxed{" + gold + "}", _LATEX), gold))
 
 
 def parse_answer(answer: str, boxed: bool) -> list:
@@ -67,7 +72,29 @@ def parse_answer(answer: str, boxed: bool) -> list:
         number = _LEADING_NUMBER.match(answer)
         if number:
             parsed = _parse("\\boxed{" + number.group().replace("$", "") + "}", _LATEX) or parsed
-    return parsed
+    return _relations_as_set(parsed, answer)
+
+
+def _relations_as_set(parsed: list, text: str) -> list:
+    """`x < 1 \\text{ or } x > 2` is the set (-oo, 1) U (2, oo); with "and", the intersection.
+
+    The parser reads such an answer as a list of relations and forgets the word between them,
+    so the word is looked up in the text. Only inequalities in one and the same variable count:
+    "x = 1 and x = -2" lists two roots."""
+    joiner = Union if _OR.search(text) else Intersection if _AND.search(text) else None
+    if joiner is None:
+        return parsed
+    out = []
+    for p in parsed:
+        args = tuple(p.args) if isinstance(p, (Set, ParsedFiniteSet)) else ()
+        if len(args) > 1 and all(isinstance(r, Relational) and not isinstance(r, Eq) for r in args):
+            if len(set().union(*(r.free_symbols for r in args))) == 1:
+                try:
+                    p = joiner(*(r.as_set() for r in args))
+                except Exception:
+                    pass
+        out.append(p)
+    return out
 
 
 def is_parsed(parsed) -> bool:

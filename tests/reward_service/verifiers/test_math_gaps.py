@@ -376,7 +376,6 @@ GROUPS = {
 }
 
 KNOWN_GAPS = {
-    "intervals-5": "'x <= -2 or x >= 3' is not turned into a union of intervals",
     "more_structures-0": "set-builder notation is not parsed",
     "more_structures-2": "named values in another order (y=2, x=1) are matched by position",
 }
