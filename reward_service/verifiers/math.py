@@ -8,19 +8,26 @@ the pool's wall-clock limit, never by signals here.
 """
 
 import re
+from collections import Counter
+from decimal import Decimal
 from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reward_service.verifiers import base
-from reward_service.verifiers.math_equiv import equivalent, is_parsed, parse_answer, parse_gold
+from reward_service.verifiers.math_equiv import equivalent, is_parsed, numeric_value, parse_answer, parse_gold
 from reward_service.verifiers.math_extract import extract_answer
 from reward_service.verifiers.math_guard import refusal
-from reward_service.verifiers.math_spelling import approx_parts, normalize, split_choice, tidy
+from reward_service.verifiers.math_spelling import (
+    approx_parts, modulus, normalize, split_choice, split_unit, tidy, top_level_items,
+)
 
 __all__ = ["Reference", "verify"]
 
 _INTEGER = re.compile(r"-?\d{1,40}")
+_DECIMAL = re.compile(r"-?\d{1,40}\.(\d{1,40})")
+_NUMBER = re.compile(r"-?\d{1,40}(?:\.\d{1,40})?")
+_THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 DEFAULT_MAX_ANSWER_CHARS = 1000
 
 
@@ -57,18 +64,50 @@ def verify(text: str, reference: dict, options: dict | None = None) -> base.Verd
         return (base.correct if same else base.incorrect)(answer, f"chose ({letter}), the reference is ({gold_letter})")
     # AMC style "\textbf{(C)}\ 12": the value after the label is the answer.
     gold, answer = (gold_value or gold), (value or answer)
-    verdicts = [_grade(gold, part, boxed) for part in approx_parts(answer)]
-    return next((v for v in verdicts if v.status == "correct"), verdicts[-1])
+    parts = approx_parts(answer)
+    first = _grade(gold, parts[0], boxed)
+    if first.status == "correct" or len(parts) == 1:
+        return first
+    # "4\pi \approx 12.57": the rounded value counts when the exact one rounds to the gold.
+    last = _grade(gold, parts[-1], boxed)
+    if last.status == "correct" and _rounds_to(parts[0], gold):
+        return last
+    return first
+
+
+def _rounds_to(exact: str, gold: str) -> bool:
+    decimals = _DECIMAL.fullmatch(gold)
+    value = numeric_value(tidy(exact)) if decimals else None
+    if value is None:
+        return False
+    return abs(value - float(gold)) <= 0.5 * 10.0 ** -len(decimals.group(1)) + 1e-12
 
 
 def _grade(gold: str, answer: str, boxed: bool) -> base.Verdict:
     if normalize(answer) == normalize(gold):
         return base.correct(answer, "same answer as the reference")
+    if modulus(gold) and modulus(answer) and modulus(gold) != modulus(answer):
+        return base.incorrect(answer, f"modulo {modulus(answer)}, the reference is modulo {modulus(gold)}")
+    gold_items = [normalize(x) for x in top_level_items(gold)]
+    if len(set(gold_items)) < len(gold_items) and not _THOUSANDS.fullmatch(gold):
+        # Repeated roots: multiplicity matters.
+        same = Counter(gold_items) == Counter(normalize(x) for x in top_level_items(answer))
+        return (base.correct if same else base.incorrect)(answer, "compared as a list with multiplicities")
+    if _DECIMAL.fullmatch(gold) and _NUMBER.fullmatch(answer):
+        # Within the gold's own precision (half a unit of its last digit) and 1e-6 relative.
+        g, a = Decimal(gold), Decimal(answer)
+        tolerance = min(Decimal("1e-6") * abs(g), Decimal("0.5").scaleb(g.as_tuple().exponent))
+        same = abs(a - g) <= tolerance
+        return (base.correct if same else base.incorrect)(answer, "compared as decimals")
     if _INTEGER.fullmatch(answer) and _INTEGER.fullmatch(gold):
         if int(answer) == int(gold):  # AIME style leading zeros: 045 is 45
             return base.correct(answer, "same integer as the reference")
         return base.incorrect(answer, "a different integer than the reference")
-    status, detail = _judge(tidy(gold), tidy(answer), boxed)
+    gold_value, gold_unit = split_unit(tidy(gold))
+    value, unit = split_unit(tidy(answer))
+    if gold_unit and unit and gold_unit != unit:
+        return base.incorrect(answer, f"answer is in {unit!r}, the reference in {gold_unit!r}")
+    status, detail = _judge(gold_value, value, boxed)
     return base.Verdict(status, 1.0 if status == "correct" else 0.0, answer, detail)
 
 

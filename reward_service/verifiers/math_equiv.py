@@ -37,7 +37,7 @@ from sympy import Eq, Set
 from sympy.core.relational import Relational
 from sympy.matrices.expressions import MatrixExpr
 
-__all__ = ["parse_gold", "parse_answer", "equivalent", "numeric_eq", "symbolic_eq", "is_parsed"]
+__all__ = ["parse_gold", "parse_answer", "equivalent", "numeric_eq", "symbolic_eq", "is_parsed", "numeric_value"]
 
 # Both warn once that the caller must enforce timeouts; we do, from outside the process.
 mv_grader.TIMEOUT_WARNING_SHOWN = True
@@ -95,6 +95,18 @@ def _relations_as_set(parsed: list, text: str) -> list:
                     pass
         out.append(p)
     return out
+
+
+def numeric_value(text: str) -> float | None:
+    """The real value of an answer like `4\\pi`, or None when it has none."""
+    for p in parse_answer(text, True):
+        if isinstance(p, Basic) and not p.free_symbols:
+            try:
+                value = complex(p.evalf(30))
+            except (TypeError, ValueError):
+                return None
+            return value.real if value.imag == 0 else None
+    return None
 
 
 def is_parsed(parsed) -> bool:

@@ -2,7 +2,8 @@
 
 Order, first found wins: the last `\\boxed{}`/`\\fbox{}` (boxes standing side by side, like
 `\\boxed{2}, \\boxed{3}`, form one answer; a box followed by prose and a corrected box does not),
-unless a final-answer phrase with a value in it comes after that box;
+unless a "final answer" phrase with a plain value comes after that box (boxes that the sentence
+denies, "not \\boxed{3}", do not count; boxes joined by "or" are one hedged answer);
 the last `<answer>...</answer>`; a GSM8K-style `#### 42` line; the last clear final-answer phrase
 ("the answer is ...", "Final Answer: ...", "**Answer:** ..."); else nothing. Every scan here is
 linear or works on a bounded tail, so hostile text cannot make it hang.
@@ -15,7 +16,11 @@ from reward_service.verifiers.text import boxed_spans
 __all__ = ["extract_answer"]
 
 _PHRASE = re.compile(r"final answer|answer is|answer\s{0,3}:|answer:?\*\*\s{0,3}:?", re.IGNORECASE)
-_BETWEEN_BOXES = re.compile(r"[\s$,;]*(?:and|or|&)?[\s$,;]*(?:\\quad|\\text\{\s?and\s?\})?[\s$,;]*")
+_BETWEEN_BOXES = re.compile(
+    r"[\s$,;]*(?:either)?[\s$,;]*(?:and|or|&|\\quad|\\text\{\s?(?:and|or)\s?\})?"
+    r"[\s$,;]*(?:maybe|possibly|perhaps)?[\s$,;]*"
+)
+_DENIAL = re.compile(r"\b(?:not|isn't|cannot be|can't be)\s*\$*\s*$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"\.(?:\s|$)")
 _EXPLANATION = re.compile(r"(?:,\s*|\s+)(?:because|since|which|as|so that|where|given that)\b", re.IGNORECASE)
 _LEAD_IN = re.compile(
@@ -94,11 +99,16 @@ def _clean(answer: str | None) -> str | None:
 
 def extract_answer(text: str) -> tuple[str, bool] | None:
     """(answer, came_from_a_box), or None when the response states no final answer."""
-    spans = boxed_spans(text)
+    # A box the sentence denies ("the answer is not \\boxed{3}") is not an answer.
+    all_spans = boxed_spans(text)
+    spans = [sp for sp in all_spans if not _DENIAL.search(text[max(0, sp[0] - 24):sp[0]])]
+    if all_spans and not spans:
+        return f"\\text{{not }} {all_spans[-1][2]}", True  # only denials: graded as what they say
     if spans:
         # "... the final answer is 12." after the last box restates the answer and wins; a remark
-        # that merely mentions the answer (a check, an equation, a sentence) does not.
-        later = _clean(_phrase_answer(text[spans[-1][1]:][-_TAIL:]))
+        # that merely mentions an answer ("a common wrong answer is 3", a check) does not.
+        after = text[spans[-1][1]:][-_TAIL:]
+        later = _clean(_phrase_answer(after)) if "final answer" in after.lower() else None
         if later and _plain_value(later):
             return later, False
     boxed = _clean(_boxed_answer(text, spans))

@@ -1,16 +1,17 @@
 """Spelling fixes applied to gold and answer alike before they are compared.
 
 We switch off math-verify's unit stripping (it removes any trailing letters on its long unit list,
-so `6ab` read as `6` and `2t` as `2`) and strip units ourselves, only where they are unmistakable:
-`\\text{...}`/`\\mbox{...}`/`\\mathrm{...}` words after a value, plain words of two or more letters
-after a number (`42 apples`), and degree signs. Also: a sentence's period inside the box,
+so `6ab` read as `6` and `2t` as `2`) and split units off ourselves (`split_unit`), only where
+they are unmistakable: `\\text{...}`/`\\mbox{...}`/`\\mathrm{...}` words after a value, plain words of
+two or more letters after a number (`42 apples`), never qualifiers like `squared` or `or more`.
+Degree signs are dropped. Also: a sentence's period inside the box,
 thin-space thousands separators (`12\\,345`), spaced percent signs (`35\\,\\%`), repeating decimals (`0.\\overline{3}`), `√2`,
 `\\log_e`, and a `\\pm` inside an expression (`\\frac{-1 \\pm \\sqrt{5}}{2}` is two answers).
 """
 
 import re
 
-__all__ = ["tidy", "normalize", "split_choice", "approx_parts"]
+__all__ = ["tidy", "normalize", "split_choice", "approx_parts", "split_unit", "top_level_items", "modulus"]
 
 _REPEATING = re.compile(r"(-?)(\d*)\.(\d*)\\overline\{(\d{1,12})\}")
 _DIGIT_SPACE = re.compile(r"(?<=\d)(?:\\,|\\ |\\;|\\!|~)(?=\d{3})")
@@ -45,12 +46,40 @@ _CHOICE = re.compile(
 )
 
 
+_LABEL = re.compile(r"\(([A-E])\)")
+_MOD_OF = re.compile(r"mod\s*\{?\s*(\w+)")
+
+
+def modulus(answer: str) -> str | None:
+    """The n of a `\\pmod{n}` / `(mod n)` note, if the answer carries one."""
+    match = _MOD_OF.search(answer)
+    return match.group(1) if match else None
+
+
+def top_level_items(answer: str) -> list[str]:
+    """`1, 1, -2` -> ["1", "1", "-2"]; commas inside brackets or braces do not split."""
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(answer):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append(answer[start:i].strip())
+            start = i + 1
+    items.append(answer[start:].strip())
+    return items
+
+
 def split_choice(answer: str) -> tuple[str | None, str]:
     """A multiple-choice label and what follows it: `\\textbf{(C)}\\ 12` -> ("C", "12")."""
     match = _CHOICE.match(answer.strip())
     if match is None:
         return None, answer
-    return match.group(1), match.group(2).strip()
+    rest = match.group(2).strip()
+    if _LABEL.search(rest):
+        return "several", rest  # "(A) and (C)" names more than one choice
+    return match.group(1), rest
 
 
 def _repeating_to_fraction(match: re.Match) -> str:
@@ -62,12 +91,30 @@ def _repeating_to_fraction(match: re.Match) -> str:
     return f"{sign}\\frac{{{numerator}}}{{{scale * period}}}"
 
 
-def _strip_units(answer: str) -> str:
-    for pattern in (_TEXT_UNIT, _DEGREES, _WORD_UNIT):
-        stripped = pattern.sub("", answer).strip()
-        if stripped:
-            answer = stripped
-    return answer
+# Words after a number that change its meaning: never stripped as if they were units.
+_NOT_UNITS = {
+    "squared", "cubed", "factorial", "or", "more", "fewer", "less", "not", "is", "possible",
+    "and", "at", "least", "most", "times", "radian", "radians", "minus", "plus", "over", "only",
+    "thousand", "thousands", "million", "millions", "billion", "billions", "dozen", "hundred",
+}
+_UNIT_TEXT = re.compile(r"\\[A-Za-z]+|[{}~^\\/\d.,;!' -]")
+
+
+def _unit_name(unit: str) -> str:
+    words = _UNIT_TEXT.sub(" ", unit).lower().split()
+    return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words)
+
+
+def split_unit(answer: str) -> tuple[str, str | None]:
+    """(value, unit name or None): `5\\text{ cm}` -> ("5", "cm"), `42 apples` -> ("42", "apple").
+    Qualifiers (`4 squared`, `5 or more`) are not units and stay part of the value."""
+    for pattern in (_TEXT_UNIT, _WORD_UNIT):
+        match = pattern.search(answer)
+        if match and answer[:match.start()].strip():
+            name = _unit_name(match.group())
+            if name and not set(name.split()) & _NOT_UNITS:
+                return answer[:match.start()].strip(), name
+    return answer, None
 
 
 def _expand_pm(answer: str) -> str:
@@ -96,7 +143,8 @@ def tidy(answer: str) -> str:
     answer = _DIGIT_SPACE.sub("", answer)
     answer = _SPACED_PERCENT.sub("", answer)
     answer = _REPEATING.sub(_repeating_to_fraction, answer)
-    return _expand_pm(_strip_units(answer))
+    stripped = _DEGREES.sub("", answer).strip()
+    return _expand_pm(stripped or answer)
 
 
 _SPACING = re.compile(r"\s+|\\[,;:!]|\\left|\\right|\\displaystyle|\$")
