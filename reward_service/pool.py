@@ -142,10 +142,13 @@ class WorkerPool:
         done = await asyncio.gather(*(c.future for c in chunks))
         return [result for chunk_results in done for result in chunk_results]
 
-    def _restart(self, slot: int, reason: str) -> _Worker:
+    def _discard(self, slot: int) -> None:
         old, self._workers[slot] = self._workers[slot], None
         if old is not None:
             old.kill()
+
+    def _restart(self, slot: int, reason: str) -> _Worker:
+        self._discard(slot)
         worker = _Worker(self._ctx, self.memory_mb)  # may raise; the slot then stays empty
         self._workers[slot] = worker
         self.on_restart(reason)
@@ -164,9 +167,7 @@ class WorkerPool:
                 log.exception("worker pool failure")
                 missing = len(chunk.jobs) - len(chunk.results)
                 chunk.results += [(base.error(f"worker pool failure: {exc!r}"), 0.0)] * missing
-                old, self._workers[slot] = self._workers[slot], None
-                if old is not None:
-                    old.kill()
+                self._discard(slot)
             finally:
                 chunk.loop.call_soon_threadsafe(_resolve, chunk.future, chunk.results)
 

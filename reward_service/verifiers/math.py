@@ -86,8 +86,9 @@ def _rounds_to(exact: str, gold: str) -> bool:
 def _grade(gold: str, answer: str, boxed: bool) -> base.Verdict:
     if normalize(answer) == normalize(gold):
         return base.correct(answer, "same answer as the reference")
-    if modulus(gold) and modulus(answer) and modulus(gold) != modulus(answer):
-        return base.incorrect(answer, f"modulo {modulus(answer)}, the reference is modulo {modulus(gold)}")
+    gold_mod, mod = modulus(gold), modulus(answer)
+    if gold_mod and mod and gold_mod != mod:
+        return base.incorrect(answer, f"modulo {mod}, the reference is modulo {gold_mod}")
     gold_items = [normalize(x) for x in top_level_items(gold)]
     if len(set(gold_items)) < len(gold_items) and not _THOUSANDS.fullmatch(gold):
         # Repeated roots: multiplicity matters.

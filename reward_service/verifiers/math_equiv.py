@@ -30,10 +30,9 @@ from functools import lru_cache
 import math_verify.grader as mv_grader
 import math_verify.parser as mv_parser
 from latex2sympy2_extended.math_normalization import NormalizationConfig
-from math_verify import LatexExtractionConfig, parse, verify
-from sympy import I, Basic, Float, Intersection, MatrixBase, Number, Rational, Tuple, Union, nan, oo, zoo
 from latex2sympy2_extended.sets import FiniteSet as ParsedFiniteSet
-from sympy import Eq, Set
+from math_verify import LatexExtractionConfig, parse, verify
+from sympy import I, Basic, Eq, Float, Intersection, MatrixBase, Number, Rational, Set, Tuple, Union, nan, oo, zoo
 from sympy.core.relational import Relational
 from sympy.matrices.expressions import MatrixExpr
 

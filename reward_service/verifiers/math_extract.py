@@ -11,6 +11,7 @@ linear or works on a bounded tail, so hostile text cannot make it hang.
 
 import re
 
+from reward_service.verifiers.math_spelling import strip_spacing
 from reward_service.verifiers.text import boxed_spans
 
 __all__ = ["extract_answer"]
@@ -30,7 +31,6 @@ _RELATION = re.compile(r"[=<>]|\\(?:geq?|leq?|neq?)\b")
 _WORDY = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
 _SUBJECT_IS = re.compile(r"^[A-Za-z][A-Za-z ,']{0,80}?\bis\s+", re.IGNORECASE)
 _MATH = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$(.+?)(?<!\\)\$", re.DOTALL)
-_EDGE_SPACING = re.compile(r"^(?:\s|\\[,;:!]|\\q?quad)+|(?:\s|\\[,;:!]|\\q?quad)+$")
 _TAIL = 4000  # only the end of a response is searched for tags and phrases
 
 
@@ -93,7 +93,7 @@ def _clean(answer: str | None) -> str | None:
     answer = answer.strip().strip("*").strip()
     while answer[-1:] in (".", ",", ";") and answer[-2:-1] != "\\":  # keep LaTeX's "\\;"
         answer = answer[:-1].rstrip()
-    answer = _EDGE_SPACING.sub("", answer.strip().strip("$"))
+    answer = strip_spacing(answer.strip().strip("$"))
     return answer or None
 
 

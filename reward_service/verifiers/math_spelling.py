@@ -11,7 +11,10 @@ thin-space thousands separators (`12\\,345`), spaced percent signs (`35\\,\\%`),
 
 import re
 
-__all__ = ["tidy", "normalize", "split_choice", "approx_parts", "split_unit", "top_level_items", "modulus"]
+__all__ = [
+    "strip_spacing", "tidy", "normalize", "split_choice", "approx_parts", "split_unit",
+    "top_level_items", "modulus",
+]
 
 _REPEATING = re.compile(r"(-?)(\d*)\.(\d*)\\overline\{(\d{1,12})\}")
 _DIGIT_SPACE = re.compile(r"(?<=\d)(?:\\,|\\ |\\;|\\!|~)(?=\d{3})")
@@ -26,7 +29,7 @@ _UNICODE = {"−": "-", "×": "\\times ", "·": "\\cdot ", "∞": "\\infty ", "�
             "\\varnothing": "\\emptyset", "\\text{infinity}": "\\infty"}
 _COLORED = re.compile(r"\\(?:text)?color\{[A-Za-z]+\}\s*\{([^{}]*)\}")
 _DECORATION = re.compile(r"\\(?:text)?color\{[A-Za-z]+\}|\\bf\b\s*|\\(?:boldsymbol|bm)(?![A-Za-z])")
-_EDGE_SPACING = re.compile(r"(?:\s|\\[,;:! ]|\\q?quad)+$")
+_EDGE_SPACING = re.compile(r"^(?:\s|\\[,;:! ]|\\q?quad)+|(?:\s|\\[,;:! ]|\\q?quad)+$")
 _BARE_BOLD = re.compile(r"\\mathbf\s+(\w)")
 _MODULUS = re.compile(
     r"\s*(?:\\pmod\s*\{?\s*\w+\s*\}?|\\bmod\s*\w+|\\?\(\s*\\?(?:text\{\s*)?mod\s*\w+\s*\}?\s*\\?\))\s*$"
@@ -126,9 +129,14 @@ def _expand_pm(answer: str) -> str:
     return f"{plus}, {minus}"
 
 
+def strip_spacing(answer: str) -> str:
+    """Whitespace and LaTeX spacing (`\\;`, `\\,`, `\\ `, `\\quad`) off both ends."""
+    return _EDGE_SPACING.sub("", answer)
+
+
 def approx_parts(answer: str) -> list[str]:
     """`4\\pi \\approx 12.57` states two values; either may be what the gold holds."""
-    answer = _EDGE_SPACING.sub("", _NESTED_APPROX.sub("", answer))
+    answer = strip_spacing(_NESTED_APPROX.sub("", answer))
     return [part.strip() for part in answer.split("\\approx") if part.strip()] or [answer]
 
 
