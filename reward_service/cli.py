@@ -1,4 +1,5 @@
-"""The `prorl` command. Subcommands: `serve` (the reward service). Later: train, eval, sandbox, bench."""
+"""The `prorl` command. Subcommands: `serve` (the reward service); `train`, `eval`, `plot` (the
+trainer, see trainer/cli.py; they need the `train` extra installed)."""
 
 import argparse
 import os
@@ -34,11 +35,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="server processes; each runs REWARD_POOL_SIZE checkers")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.set_defaults(run=_serve)
+    from trainer.cli import add_commands
+
+    add_commands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    if args.command != "serve":
+        from trainer.cli import configure_logging
+
+        configure_logging()
     if getattr(args, "workers", 1) < 1:
         sys.exit("prorl serve: --workers must be at least 1")
     args.run(args)

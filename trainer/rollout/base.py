@@ -1,0 +1,48 @@
+"""The one interface every rollout engine implements, so the training loop never knows which
+engine produced its samples.
+
+An engine turns token-id prompts into `n` sampled completions each. Engines that keep their own
+copy of the weights (vLLM) receive the policy's new weights through `sync_weights` after every
+optimizer step; engines that sample from the policy module itself (Hugging Face) do nothing there.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+
+__all__ = ["Completion", "Engine", "SamplingConfig"]
+
+
+@dataclass
+class SamplingConfig:
+    max_tokens: int
+    temperature: float = 1.0
+    top_p: float = 1.0
+    seed: int | None = None
+
+
+@dataclass
+class Completion:
+    """One sampled response. `logprobs` are the engine's own log-probs of the sampled tokens under
+    the temperature-scaled distribution, when the engine reports them (diagnostics only: the
+    trainer recomputes log-probs with its own model)."""
+
+    response_ids: list[int]
+    text: str
+    truncated: bool  # stopped by max_tokens, not by an end-of-sequence token
+    logprobs: list[float] | None = None
+
+
+class Engine(Protocol):
+    def generate(self, prompts: list[list[int]], n: int, sampling: SamplingConfig) -> list[list[Completion]]:
+        """Sample `n` completions for each prompt (token ids, no padding). Returns one list of `n`
+        completions per prompt, in prompt order."""
+        ...
+
+    def sync_weights(self, model: torch.nn.Module) -> None:
+        """Make the engine sample from `model`'s current weights (called after each optimizer step)."""
+        ...
+
+    def close(self) -> None:
+        ...

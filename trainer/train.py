@@ -1,0 +1,322 @@
+"""The GRPO training loop, top to bottom: rollout -> reward -> filter -> advantage -> loss ->
+step -> log -> checkpoint, with ProRL's reference resets and length schedule.
+
+`train(config)` is the whole job: it loads the model, starts a local reward service if no URL is
+configured, evaluates the held-out set before and after, and returns the final metrics.
+"""
+
+import copy
+import math
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from reward_service.client import RewardClient
+from trainer import algos
+from trainer.batch import pack, response_logprobs
+from trainer.checkpoint import latest_checkpoint, load_state, save_checkpoint, set_rng_state
+from trainer.config import TrainConfig
+from trainer.data import Row, prompt_ids, read_rows
+from trainer.evaluate import evaluate
+from trainer.logger import RunLogger
+from trainer.model import load_policy, load_tokenizer, resolve_model
+from trainer.reward import LocalRewardService, score_responses, wait_ready
+from trainer.rollout import SamplingConfig, make_engine
+
+__all__ = ["train", "Sample"]
+
+RESET_FILE = "RESET"  # touch <output_dir>/RESET to reset reference and optimizer at the next step
+
+
+@dataclass
+class Sample:
+    prompt_ids: list[int]
+    response_ids: list[int]
+    reward: float
+    advantage: float = 0.0
+
+
+class PromptStream:
+    """Prompts in a fresh seeded order every epoch; its whole state is one integer (resumable)."""
+
+    def __init__(self, rows: list[Row], ids: list[list[int]], seed: int, cursor: int = 0):
+        self.rows, self.ids, self.seed, self.cursor = rows, ids, seed, cursor
+
+    def take(self, count: int) -> list[int]:
+        out = []
+        for _ in range(count):
+            epoch, index = divmod(self.cursor, len(self.rows))
+            order = list(range(len(self.rows)))
+            random.Random(self.seed * 100003 + epoch).shuffle(order)
+            out.append(order[index])
+            self.cursor += 1
+        return out
+
+
+def _device_and_dtype(config: TrainConfig) -> tuple[torch.device, torch.dtype]:
+    device = torch.device(config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    bf16 = config.bf16 if config.bf16 is not None else device.type == "cuda"
+    return device, torch.bfloat16 if bf16 else torch.float32
+
+
+def _optimizer(policy, config: TrainConfig) -> torch.optim.Optimizer:
+    return torch.optim.AdamW((p for p in policy.parameters() if p.requires_grad), lr=config.lr, weight_decay=config.weight_decay)
+
+
+def _lr_at(step: int, config: TrainConfig) -> float:
+    return config.lr * min(1.0, (step + 1) / config.warmup_steps) if config.warmup_steps else config.lr
+
+
+def rollout(engine, client, stream: PromptStream, config: TrainConfig, step: int, max_tokens: int) -> tuple[list[list[Sample]], dict]:
+    """Sample groups until `prompts_per_step` informative ones are kept or the rounds run out.
+    Scoring a chunk overlaps generating the next one."""
+    n, need = config.group_size, config.prompts_per_step
+    kept: list[list[Sample]] = []
+    stats = {"generate_s": 0.0, "reward_s": 0.0, "sampled_groups": 0, "failed_items": 0, "rounds": 0,
+             "rewards": [], "domain_rewards": {}, "lengths": [], "truncated": 0, "logprob_diffs": []}
+    kept_ratio = 1.0
+    with ThreadPoolExecutor(max_workers=1) as scorer:
+        for round_ in range(config.max_sampling_rounds):
+            missing = need - len(kept)
+            count = min(need, math.ceil(missing / max(kept_ratio, 0.25))) if round_ else need
+            picks = stream.take(count)
+            stats["rounds"] += 1
+            pending = []
+            for c, start in enumerate(range(0, len(picks), config.rollout_batch_prompts)):
+                chunk = picks[start:start + config.rollout_batch_prompts]
+                sampling = SamplingConfig(max_tokens=max_tokens, temperature=config.temperature, top_p=config.top_p,
+                                          seed=config.seed * 7919 + step * 1000 + round_ * 100 + c)
+                t = time.perf_counter()
+                outs = engine.generate([stream.ids[i] for i in chunk], n, sampling)
+                stats["generate_s"] += time.perf_counter() - t
+                rows = [stream.rows[i] for i in chunk for _ in range(n)]
+                texts = [comp.text for group in outs for comp in group]
+                pending.append((chunk, outs, scorer.submit(score_responses, client, rows, texts, config.reward_timeout_s)))
+            t = time.perf_counter()
+            round_kept = round_groups = 0
+            for chunk, outs, future in pending:
+                results = future.result()
+                for g, (index, group) in enumerate(zip(chunk, outs)):
+                    scored = results[g * n:(g + 1) * n]
+                    stats["sampled_groups"] += 1
+                    round_groups += 1
+                    if any(r is None for r in scored):  # unscored: drop the group, never reward 0
+                        stats["failed_items"] += sum(r is None for r in scored)
+                        continue
+                    rewards = torch.tensor([r["reward"] for r in scored], dtype=torch.float32)
+                    lengths = torch.tensor([len(c.response_ids) for c in group])
+                    truncated = torch.tensor([c.truncated for c in group])
+                    domain = stream.rows[index].domain
+                    stats["rewards"] += rewards.tolist()
+                    stats["domain_rewards"].setdefault(domain, []).extend(rewards.tolist())
+                    stats["lengths"] += lengths.tolist()
+                    stats["truncated"] += int(truncated.sum())
+                    shaped = algos.shape_overlong(rewards, lengths, truncated, max_tokens, config.overlong,
+                                                  config.overlong_buffer_tokens)
+                    if config.dynamic_sampling and not bool(algos.kept_groups(shaped, n)[0]):
+                        continue
+                    round_kept += 1
+                    advantages = algos.group_advantages(shaped, n, scale_by_std=config.scale_adv_by_std)
+                    kept.append([Sample(stream.ids[index], c.response_ids, float(r), float(a))
+                                 for c, r, a in zip(group, shaped, advantages)])
+            stats["reward_s"] += time.perf_counter() - t
+            kept_ratio = round_kept / max(round_groups, 1)
+            if len(kept) >= need:
+                break
+    return kept[:need], stats
+
+
+def _logprobs_no_grad(model, samples: list[Sample], config: TrainConfig, pad_id: int, device) -> list[torch.Tensor]:
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(samples), config.micro_batch_size):
+            micro = samples[start:start + config.micro_batch_size]
+            packed = pack([s.prompt_ids for s in micro], [s.response_ids for s in micro], pad_id).to(device)
+            logprobs, _ = response_logprobs(model, packed, config.temperature)
+            out.extend(row for row in logprobs.float())
+    return out
+
+
+def update(policy, reference, optimizer, samples: list[Sample], config: TrainConfig, pad_id: int, step: int) -> dict:
+    """PPO epochs over the kept samples. Loss = token-mean over the mini-batch of the clipped
+    policy loss + kl_coef * k3 KL; micro-batches only split the work (gradient accumulation)."""
+    device = next(policy.parameters()).device
+    off_policy = config.ppo_epochs > 1 or config.mini_batches > 1
+    old = _logprobs_no_grad(policy, samples, config, pad_id, device) if off_policy else None
+    ref = _logprobs_no_grad(reference, samples, config, pad_id, device) if reference is not None else None
+    totals = {"loss": 0.0, "kl": 0.0, "entropy": 0.0, "clipped_low": 0.0, "clipped_high": 0.0, "approx_kl": 0.0, "tokens": 0}
+    grad_norms = []
+    order_gen = torch.Generator().manual_seed(config.seed * 31 + step)
+    mini_size = math.ceil(len(samples) / config.mini_batches)
+    for _ in range(config.ppo_epochs):
+        order = torch.randperm(len(samples), generator=order_gen).tolist() if off_policy else list(range(len(samples)))
+        for m_start in range(0, len(order), mini_size):
+            mini = order[m_start:m_start + mini_size]
+            tokens = sum(len(samples[i].response_ids) for i in mini)
+            for group in optimizer.param_groups:
+                group["lr"] = _lr_at(step, config)
+            optimizer.zero_grad(set_to_none=True)
+            for u_start in range(0, len(mini), config.micro_batch_size):
+                micro = mini[u_start:u_start + config.micro_batch_size]
+                packed = pack([samples[i].prompt_ids for i in micro], [samples[i].response_ids for i in micro], pad_id).to(device)
+                width = packed.response_ids.shape[1]
+                logprobs, entropy = response_logprobs(policy, packed, config.temperature, with_entropy=True)
+                old_lp = torch.stack([_fit(old[i], width) for i in micro]).to(device) if old else logprobs.detach()
+                advantages = torch.tensor([samples[i].advantage for i in micro], device=device)
+                terms = algos.policy_loss_terms(logprobs, old_lp, advantages, packed.response_mask, config.eps_low, config.eps_high)
+                loss = terms["loss"]
+                if ref is not None:
+                    ref_lp = torch.stack([_fit(ref[i], width) for i in micro]).to(device)
+                    kl = algos.masked_sum(algos.kl_k3(logprobs, ref_lp), packed.response_mask)
+                    loss = loss + config.kl_coef * kl
+                    totals["kl"] += kl.item()
+                (loss / tokens).backward()
+                totals["loss"] += loss.item()
+                totals["entropy"] += algos.masked_sum(entropy, packed.response_mask).item()
+                for key in ("clipped_low", "clipped_high", "approx_kl"):
+                    totals[key] += terms[key].item()
+                totals["tokens"] += int(packed.response_mask.sum())
+            grad_norms.append(float(torch.nn.utils.clip_grad_norm_(policy.parameters(), config.grad_clip)))
+            optimizer.step()
+    count = max(totals.pop("tokens"), 1)
+    metrics = {f"actor/{k}": v / count for k, v in totals.items()}
+    metrics["actor/grad_norm"] = sum(grad_norms) / len(grad_norms)
+    metrics["actor/lr"] = _lr_at(step, config)
+    return metrics
+
+
+def _fit(row: torch.Tensor, width: int) -> torch.Tensor:
+    """A stored (T_i,) log-prob row cut or zero-padded to this micro-batch's width (padding is masked)."""
+    return row[:width] if row.shape[0] >= width else torch.cat([row, row.new_zeros(width - row.shape[0])])
+
+
+def _step_metrics(stats: dict, kept: list[list[Sample]], config: TrainConfig) -> dict:
+    rewards = stats["rewards"]
+    metrics = {
+        "reward/mean": sum(rewards) / max(len(rewards), 1),
+        "groups/kept_ratio": len(kept) / max(stats["sampled_groups"], 1),
+        "groups/trained": len(kept),
+        "groups/sampled": stats["sampled_groups"],
+        "sampling/rounds": stats["rounds"],
+        "reward/failed_items": stats["failed_items"],
+        "response/length_mean": sum(stats["lengths"]) / max(len(stats["lengths"]), 1),
+        "response/length_max": max(stats["lengths"], default=0),
+        "response/truncated_ratio": stats["truncated"] / max(len(stats["lengths"]), 1),
+        "time/generate_s": stats["generate_s"],
+        "time/reward_s": stats["reward_s"],
+    }
+    for domain, values in stats["domain_rewards"].items():
+        metrics[f"reward/mean/{domain}"] = sum(values) / len(values)
+    return metrics
+
+
+def train(config: TrainConfig, resume: bool = False) -> dict:
+    torch.manual_seed(config.seed)
+    random.seed(config.seed)
+    device, dtype = _device_and_dtype(config)
+    model_path = resolve_model(config.model)
+    tokenizer = load_tokenizer(model_path)
+    checkpoint = latest_checkpoint(config.output_dir) if resume else None
+    if resume and checkpoint is None:
+        raise ValueError(f"--resume: no checkpoint under {config.output_dir}/checkpoints; start without --resume")
+    policy = load_policy(str(checkpoint / "policy") if checkpoint else model_path, device, dtype, config.gradient_checkpointing)
+    policy.train()
+    reference = None
+    if config.kl_coef > 0:
+        reference = copy.deepcopy(policy).eval().requires_grad_(False)
+    optimizer = _optimizer(policy, config)
+    rows = read_rows(config.train_data)
+    stream = PromptStream(rows, [prompt_ids(tokenizer, r.prompt, config.system_prompt, config.max_prompt_tokens) for r in rows], config.seed)
+    eval_rows = read_rows(config.eval_data) if config.eval_data else []
+    if config.eval_max_prompts:
+        eval_rows = eval_rows[:config.eval_max_prompts]
+    start_step, last_reset = 0, 0
+    if checkpoint:
+        state = load_state(checkpoint)
+        if reference is not None:
+            reference.load_state_dict(state["reference"])
+        optimizer.load_state_dict(state["optimizer"])
+        stream.cursor, last_reset, start_step = state["cursor"], state["last_reset"], state["step"]
+        set_rng_state(state["rng"])
+    max_len = config.max_prompt_tokens + max(s[1] for s in config.response_length_schedule)
+    max_len = min(max_len, getattr(policy.config, "max_position_embeddings", max_len))
+    with ExitStack() as stack:
+        urls = config.reward_urls or [stack.enter_context(LocalRewardService(config.reward_workers))]
+        client = RewardClient(urls, api_key=config.reward_api_key or None, max_retries=config.reward_retries)
+        wait_ready(client)
+        engine = make_engine(config.engine, policy, tokenizer, model_path, seed=config.seed, max_model_len=max_len,
+                             gpu_memory_utilization=config.vllm_gpu_memory_utilization, enforce_eager=config.vllm_enforce_eager)
+        stack.callback(engine.close)
+        logger = RunLogger(config.output_dir, config.steps, start_step, config.to_dict(), config.tensorboard, config.wandb_project)
+        stack.callback(logger.close)
+        logger.event(f"config: {config.to_dict()}")
+
+        def run_eval(tag: str, step: int) -> dict:
+            if not eval_rows:
+                return {}
+            t = time.perf_counter()
+            result = evaluate(engine, client, tokenizer, eval_rows, samples=config.eval_samples,
+                              temperature=config.eval_temperature, max_tokens=config.max_response_tokens(step),
+                              timeout_s=config.reward_timeout_s, system_prompt=config.system_prompt,
+                              ks=tuple(sorted({1, config.eval_samples})), seed=config.seed)
+            logger.event(f"eval {tag} (step {step}): " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                                                                     for k, v in result.items()) + f" [{time.perf_counter() - t:.0f}s]")
+            logger.step(step, {f"eval/{k}": v for k, v in result.items()})
+            return result
+
+        evals: dict[int, dict] = {}
+        if start_step == 0:
+            evals[0] = run_eval("before", 0)
+        began = time.perf_counter()
+        step = start_step
+        while step < config.steps:
+            if config.max_minutes and time.perf_counter() - began > config.max_minutes * 60:
+                logger.event(f"time budget of {config.max_minutes} min reached at step {step}")
+                break
+            reset_file = Path(config.output_dir, RESET_FILE)
+            due = config.ref_reset_interval and step > 0 and step - last_reset >= config.ref_reset_interval
+            if due or reset_file.exists():
+                optimizer = _reset(policy, reference, config)
+                last_reset = step
+                reset_file.unlink(missing_ok=True)
+                logger.event(f"step {step}: reference policy and optimizer reset")
+            t0 = time.perf_counter()
+            max_tokens = config.max_response_tokens(step)
+            groups, stats = rollout(engine, client, stream, config, step, max_tokens)
+            metrics = _step_metrics(stats, groups, config)
+            if len(groups) < config.prompts_per_step:
+                logger.event(f"step {step}: {len(groups)} of {config.prompts_per_step} groups had varied rewards after "
+                             f"{stats['rounds']} rounds; training on those")
+            t1 = time.perf_counter()
+            if groups:
+                metrics.update(update(policy, reference, optimizer, [s for g in groups for s in g], config, tokenizer.pad_token_id, step))
+                engine.sync_weights(policy)
+            metrics["time/train_s"] = time.perf_counter() - t1
+            metrics["time/step_s"] = time.perf_counter() - t0
+            metrics["reference/reset"] = int(last_reset == step and step > 0)
+            metrics["response/max_tokens"] = max_tokens
+            metrics.update({f"reward_client/{k}": v for k, v in client.pop_stats().items()})
+            step += 1
+            logger.step(step, metrics)
+            if config.eval_every and step % config.eval_every == 0 and step < config.steps:
+                evals[step] = run_eval("periodic", step)
+            if step % config.save_every == 0 or step == config.steps:
+                state = {"optimizer": optimizer.state_dict(), "cursor": stream.cursor, "last_reset": last_reset,
+                         "config": config.to_dict()}
+                if reference is not None:
+                    state["reference"] = reference.state_dict()
+                save_checkpoint(config.output_dir, step, policy, tokenizer, state)
+        after = evals[step] if step in evals and step > start_step else run_eval("after", step)
+    return {"step": step, "before": evals.get(0, {}), "after": after}
+
+
+def _reset(policy, reference, config: TrainConfig) -> torch.optim.Optimizer:
+    """ProRL's hard reset: the reference becomes the current policy and Adam's moments start over."""
+    if reference is not None:
+        reference.load_state_dict(policy.state_dict())
+    return _optimizer(policy, config)
