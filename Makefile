@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup  ## train SmolLM2-135M on arithmetic word problems (CPU, ~30 min); prints held-out pass@1 before/after
-	$(BIN)/python scripts/demo.py
+	$(BIN)/python scripts/demo.py $(ARGS)
 
 test: setup  ## the whole test suite
 	$(BIN)/python -m pytest -q

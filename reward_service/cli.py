@@ -49,7 +49,10 @@ def main(argv: list[str] | None = None) -> None:
         configure_logging()
     if getattr(args, "workers", 1) < 1:
         sys.exit("prorl serve: --workers must be at least 1")
-    args.run(args)
+    try:
+        args.run(args)
+    except ValueError as exc:  # bad config or data: the message says what to fix, no traceback needed
+        sys.exit(f"prorl {args.command}: {exc}")
 
 
 if __name__ == "__main__":

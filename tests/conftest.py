@@ -9,10 +9,16 @@ import time
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from reward_service.app import create_app
-from reward_service.config import Settings
+# No model hub and no telemetry: everything the tests load is on disk (CI has no such network).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("VLLM_NO_USAGE_STATS", "1")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from reward_service.app import create_app  # noqa: E402
+from reward_service.config import Settings  # noqa: E402
 
 
 def wait_ready(get, timeout: float = 60) -> None:
@@ -45,6 +51,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_server(port: int, *args: str, env: dict | None = None) -> subprocess.Popen:
+    """`prorl serve` as a real process on a loopback port (not waited for: see wait_ready)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "reward_service.cli", "serve", "--port", str(port), *args],
+        env={**os.environ, **(env or {})},
+    )
+
+
+def stop_servers(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 @pytest.fixture
 def server_process():
     """Start `prorl serve` with the given extra arguments; yields a function returning the URL."""
@@ -52,19 +75,10 @@ def server_process():
 
     def start(*args: str, env: dict | None = None) -> str:
         port = free_port()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "reward_service.cli", "serve", "--port", str(port), *args],
-            env={**os.environ, **(env or {})},
-        )
-        procs.append(proc)
+        procs.append(start_server(port, *args, env=env))
         url = f"http://127.0.0.1:{port}"
         wait_ready(lambda path: httpx.get(url + path, timeout=2))
         return url
 
     yield start
-    for proc in procs:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    stop_servers(procs)

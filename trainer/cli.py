@@ -65,7 +65,7 @@ class _Given:
 def _plot(args: argparse.Namespace) -> None:
     from trainer.plot import plot_run
 
-    print(plot_run(args.run, args.out))
+    print(plot_run(args.run_dir, args.out))
 
 
 def add_commands(sub) -> None:
@@ -90,7 +90,7 @@ def add_commands(sub) -> None:
     ev.set_defaults(run=_eval)
 
     plot = sub.add_parser("plot", help="PNG of a run's training curves from its metrics.jsonl")
-    plot.add_argument("run", help="the run's output_dir")
+    plot.add_argument("run_dir", metavar="run", help="the run's output_dir")
     plot.add_argument("--out", default="", help="PNG path (default <run>/curves.png)")
     plot.set_defaults(run=_plot)
 

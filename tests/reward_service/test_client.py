@@ -5,9 +5,7 @@ bisection and failures as None, first against `httpx.MockTransport`, then agains
 import asyncio
 import json
 import logging
-import os
 import subprocess
-import sys
 import threading
 import time
 
@@ -16,7 +14,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from reward_service.client import RewardClient
-from tests.conftest import free_port, wait_ready
+from tests.conftest import free_port, start_server, stop_servers, wait_ready
 from tests.reward_service.api.test_score import item
 
 A, B = "http://a.test", "http://b.test"
@@ -301,10 +299,7 @@ def test_real_server_scores_and_isolates_a_bad_item(server_process):
 
 
 def serve(port: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "reward_service.cli", "serve", "--port", str(port), "--log-level", "warning"],
-        env={**os.environ, "REWARD_POOL_SIZE": "2"},
-    )
+    return start_server(port, "--log-level", "warning", env={"REWARD_POOL_SIZE": "2"})
 
 
 def test_server_down_and_back_on_the_same_port_loses_no_items():
@@ -332,9 +327,4 @@ def test_server_down_and_back_on_the_same_port_loses_no_items():
         assert [r["reward"] for r in out["results"]] == [1.0 if i % 2 == 0 else 0.0 for i in range(20)]
         assert client.stats.failed_items == 0
     finally:
-        for proc in procs:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_servers(procs)

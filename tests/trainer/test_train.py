@@ -32,9 +32,10 @@ def _weights(folder) -> dict:
 def test_three_steps_change_weights_and_reset_reference(tmp_path, tiny_model, pick_data):
     from pathlib import Path
 
-    config = _config(tmp_path, tiny_model, pick_data)
+    config = _config(tmp_path, tiny_model, pick_data, tensorboard=True)
     result = train(config)
     assert result["step"] == 3
+    assert list((tmp_path / "run" / "tensorboard").glob("events.out.tfevents.*"))
     steps = [m for m in _metrics(tmp_path / "run") if "reward/mean" in m]
     assert [m["step"] for m in steps] == [1, 2, 3]
     for m in steps:
@@ -50,10 +51,11 @@ def test_three_steps_change_weights_and_reset_reference(tmp_path, tiny_model, pi
     assert len(changed) == len(before), f"unchanged tensors: {set(before) - set(changed)}"
 
 
-def test_resume_continues_exactly(tmp_path, tiny_model, pick_data):
+@pytest.mark.parametrize("stop_at", [2, 3], ids=["resume-just-before-reset", "resume-after-reset"])
+def test_resume_continues_exactly(tmp_path, tiny_model, pick_data, stop_at):
     straight = _config(tmp_path / "a", tiny_model, pick_data, steps=4, ref_reset_interval=2)
     train(straight)
-    half = _config(tmp_path / "b", tiny_model, pick_data, steps=2, ref_reset_interval=2)
+    half = _config(tmp_path / "b", tiny_model, pick_data, steps=stop_at, ref_reset_interval=2)
     train(half)
     rest = _config(tmp_path / "b", tiny_model, pick_data, steps=4, ref_reset_interval=2)
     train(rest, resume=True)
@@ -73,12 +75,9 @@ def test_resume_without_checkpoint_is_a_clear_error(tmp_path, tiny_model, pick_d
 
 
 def _serve(port: int):
-    import os
-    import subprocess
-    import sys
+    from tests.conftest import start_server
 
-    return subprocess.Popen([sys.executable, "-m", "reward_service.cli", "serve", "--port", str(port), "--log-level", "warning"],
-                            env={**os.environ, "REWARD_POOL_SIZE": "1"})
+    return start_server(port, "--log-level", "warning", env={"REWARD_POOL_SIZE": "1"})
 
 
 def test_reward_server_down_mid_run_is_retried_and_survived(tmp_path, tiny_model, pick_data):

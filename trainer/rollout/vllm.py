@@ -69,6 +69,7 @@ class VLLMEngine:
                 enable_prefix_caching=enable_prefix_caching,
                 logprobs_mode="processed_logprobs",
                 distributed_executor_backend="uni",
+                **_cpu_scheduling(max_model_len),
             )
         finally:
             torch.set_num_threads = set_num_threads
@@ -158,3 +159,13 @@ def _eos_ids(model_path: str, tokenizer) -> list[int]:
     if not ids:
         raise ValueError(f"no EOS token id in {model_path}'s generation config or tokenizer; set tokenizer.eos_token")
     return ids
+
+
+def _cpu_scheduling(max_model_len: int | None) -> dict:
+    """On CPU, prefill whole prompts: with chunked prefill, vLLM 0.32 rewinds the per-request
+    seeded generator of a partly prefilled request, which a CPU torch.Generator cannot do
+    ("CPU Generator does not use offset"), and the whole batch fails. GPUs keep vLLM's defaults."""
+    if torch.cuda.is_available():
+        return {}
+    return {"enable_chunked_prefill": False, "max_num_batched_tokens": max(max_model_len or 0, 16384)}
+

@@ -1,0 +1,44 @@
+"""The trainer's commands as a user runs them: `prorl train`, `prorl eval`, `prorl plot`."""
+
+import json
+import os
+import subprocess
+import sys
+
+
+def _prorl(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "reward_service.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+
+
+def test_train_then_eval_then_plot(tmp_path, tiny_model, pick_data):
+    run = tmp_path / "run"
+    done = _prorl("train", f"model={tiny_model}", f"train_data={pick_data}", f"eval_data={pick_data}", f"output_dir={run}",
+                  "prompts_per_step=4", "group_size=4", "response_length_schedule=[[0, 6]]", "temperature=1.0",
+                  "steps=2", "save_every=2", "reward_workers=1", "lr=5e-2", "eval_samples=4", "eval_temperature=1.0")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "held-out pass@1:" in done.stdout
+    policy = run / "checkpoints" / "step_2" / "policy"
+    assert (policy / "model.safetensors").exists() and (run / "checkpoints" / "latest").read_text() == "step_2"
+
+    done = _prorl("eval", "--model", str(policy), "--data", pick_data, "--samples", "4", "--k", "2",
+                  "--temperature", "1.0", "--max-tokens", "6")
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout[done.stdout.index("{"):])
+    assert result["prompts"] == 8 and result["samples"] == 4 and result["failed_items"] == 0
+    assert 0 <= result["pass@1"] <= result["pass@2"] <= 1
+
+    done = _prorl("plot", str(run))
+    assert done.returncode == 0, done.stderr[-3000:]
+    png = run / "curves.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_bad_config_key_is_a_clear_error(pick_data):
+    done = _prorl("train", f"train_data={pick_data}", "learning_rate=1")
+    assert done.returncode != 0 and "unknown config keys ['learning_rate']" in done.stderr
+
+
+def test_eval_k_above_samples_refused(pick_data, tiny_model):
+    done = _prorl("eval", "--model", tiny_model, "--data", pick_data, "--samples", "2", "--k", "4")
+    assert done.returncode != 0 and "--k (4) must be <= --samples (2)" in done.stderr
