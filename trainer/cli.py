@@ -5,6 +5,7 @@ import argparse
 import json
 import logging
 import os
+from contextlib import nullcontext
 
 __all__ = ["add_commands"]
 
@@ -37,7 +38,7 @@ def _eval(args: argparse.Namespace) -> None:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     policy = load_policy(path, device, torch.bfloat16 if device.type == "cuda" else torch.float32)
     rows = read_rows(args.data)[:args.max_prompts or None]
-    with LocalRewardService() if not args.reward_url else _Given(args.reward_url) as url:
+    with LocalRewardService() if not args.reward_url else nullcontext(args.reward_url) as url:
         client = RewardClient(url)
         wait_ready(client)
         engine = make_engine(args.engine, policy, tokenizer, path, seed=args.seed, max_model_len=4096 + args.max_tokens,
@@ -49,17 +50,6 @@ def _eval(args: argparse.Namespace) -> None:
         finally:
             engine.close()
     print(json.dumps(result, indent=2))
-
-
-class _Given:
-    def __init__(self, url: list[str]):
-        self.url = url
-
-    def __enter__(self):
-        return self.url
-
-    def __exit__(self, *exc):
-        return None
 
 
 def _plot(args: argparse.Namespace) -> None:

@@ -46,16 +46,21 @@ class PromptStream:
 
     def __init__(self, rows: list[Row], ids: list[list[int]], seed: int, cursor: int = 0):
         self.rows, self.ids, self.seed, self.cursor = rows, ids, seed, cursor
+        self._epoch, self._shuffled = -1, []
 
     def take(self, count: int) -> list[int]:
         out = []
         for _ in range(count):
             epoch, index = divmod(self.cursor, len(self.rows))
-            order = list(range(len(self.rows)))
-            random.Random(self.seed * 100003 + epoch).shuffle(order)
-            out.append(order[index])
+            out.append(self._order(epoch)[index])
             self.cursor += 1
         return out
+
+    def _order(self, epoch: int) -> list[int]:
+        if self._epoch != epoch:
+            self._epoch, self._shuffled = epoch, list(range(len(self.rows)))
+            random.Random(self.seed * 100003 + epoch).shuffle(self._shuffled)
+        return self._shuffled
 
 
 def _device_and_dtype(config: TrainConfig) -> tuple[torch.device, torch.dtype]:
@@ -269,6 +274,13 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
             logger.step(step, {f"eval/{k}": v for k, v in result.items()})
             return result
 
+        def save(step: int) -> None:
+            state = {"optimizer": optimizer.state_dict(), "cursor": stream.cursor, "last_reset": last_reset,
+                     "config": config.to_dict()}
+            if reference is not None:
+                state["reference"] = reference.state_dict()
+            save_checkpoint(config.output_dir, step, policy, tokenizer, state)
+
         evals: dict[int, dict] = {}
         if start_step == 0:
             evals[0] = run_eval("before", 0)
@@ -306,11 +318,9 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
             if config.eval_every and step % config.eval_every == 0 and step < config.steps:
                 evals[step] = run_eval("periodic", step)
             if step % config.save_every == 0 or step == config.steps:
-                state = {"optimizer": optimizer.state_dict(), "cursor": stream.cursor, "last_reset": last_reset,
-                         "config": config.to_dict()}
-                if reference is not None:
-                    state["reference"] = reference.state_dict()
-                save_checkpoint(config.output_dir, step, policy, tokenizer, state)
+                save(step)
+        if step > start_step and latest_checkpoint(config.output_dir) != Path(config.output_dir, "checkpoints", f"step_{step}"):
+            save(step)  # stopped by the time budget between two saves
         after = evals[step] if step in evals and step > start_step else run_eval("after", step)
     return {"step": step, "before": evals.get(0, {}), "after": after}
 

@@ -133,3 +133,10 @@ def test_vllm_engine_in_the_loop(tmp_path, pick_data, monkeypatch):
     assert all(m["groups/trained"] > 0 and math.isfinite(m["actor/loss"]) for m in steps)
     before, after = _weights(tmp_path / "tiny-vllm"), _weights(tmp_path / "run" / "checkpoints" / "step_2" / "policy")
     assert any(not torch.equal(before[k], after[k]) for k in before)
+
+
+def test_time_budget_stops_and_still_checkpoints(tmp_path, tiny_model, pick_data):
+    config = _config(tmp_path, tiny_model, pick_data, steps=50, save_every=10, max_minutes=0.001)
+    assert train(config)["step"] == 1  # the budget is checked before each step: one step, then stop
+    assert (tmp_path / "run" / "checkpoints" / "latest").read_text() == "step_1"
+    assert (tmp_path / "run" / "checkpoints" / "step_1" / "policy" / "model.safetensors").exists()
