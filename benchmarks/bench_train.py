@@ -32,12 +32,11 @@ def main() -> None:
 
     from trainer.config import TrainConfig
     from trainer.data import arithmetic_rows, prompt_ids
-    from trainer.model import load_policy, load_tokenizer, resolve_model
+    from trainer.model import device_and_dtype, load_policy, load_tokenizer, resolve_model
     from trainer.rollout import SamplingConfig, make_engine
     from trainer.train import Sample, _optimizer, update
 
-    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    device, dtype = device_and_dtype(args.device)
     if args.config_only:
         path = args.config_only
         policy = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(path), dtype=dtype).to(device)

@@ -22,12 +22,10 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _eval(args: argparse.Namespace) -> None:
-    import torch
-
     from reward_service.client import RewardClient
     from trainer.data import read_rows
     from trainer.evaluate import evaluate
-    from trainer.model import load_policy, load_tokenizer, resolve_model
+    from trainer.model import device_and_dtype, load_policy, load_tokenizer, resolve_model
     from trainer.reward import LocalRewardService, wait_ready
     from trainer.rollout import make_engine
 
@@ -35,8 +33,7 @@ def _eval(args: argparse.Namespace) -> None:
         raise SystemExit(f"prorl eval: --k ({args.k}) must be <= --samples ({args.samples})")
     path = resolve_model(args.model)
     tokenizer = load_tokenizer(path)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    policy = load_policy(path, device, torch.bfloat16 if device.type == "cuda" else torch.float32)
+    policy = load_policy(path, *device_and_dtype())
     rows = read_rows(args.data)[:args.max_prompts or None]
     with LocalRewardService() if not args.reward_url else nullcontext(args.reward_url) as url:
         client = RewardClient(url)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["resolve_model", "load_policy", "load_tokenizer", "SMOLLM2"]
+__all__ = ["resolve_model", "load_policy", "load_tokenizer", "device_and_dtype", "SMOLLM2"]
 
 SMOLLM2 = "smollm2-135m"
 _GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -54,6 +54,13 @@ def _convert_gguf(target: Path) -> None:
     model.save_pretrained(partial)
     tokenizer.save_pretrained(partial)
     partial.rename(target)
+
+
+def device_and_dtype(device: str = "", bf16: bool | None = None) -> tuple[torch.device, torch.dtype]:
+    """device "" = cuda when present, else cpu; bf16 None = bf16 on GPU, fp32 on CPU (no fast bf16 there)."""
+    chosen = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    use_bf16 = bf16 if bf16 is not None else chosen.type == "cuda"
+    return chosen, torch.bfloat16 if use_bf16 else torch.float32
 
 
 def load_tokenizer(path: str):

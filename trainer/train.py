@@ -24,7 +24,7 @@ from trainer.config import TrainConfig
 from trainer.data import Row, prompt_ids, read_rows
 from trainer.evaluate import evaluate
 from trainer.logger import RunLogger
-from trainer.model import load_policy, load_tokenizer, resolve_model
+from trainer.model import device_and_dtype, load_policy, load_tokenizer, resolve_model
 from trainer.reward import LocalRewardService, score_responses, wait_ready
 from trainer.rollout import SamplingConfig, make_engine
 
@@ -63,12 +63,6 @@ class PromptStream:
         return self._shuffled
 
 
-def _device_and_dtype(config: TrainConfig) -> tuple[torch.device, torch.dtype]:
-    device = torch.device(config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    bf16 = config.bf16 if config.bf16 is not None else device.type == "cuda"
-    return device, torch.bfloat16 if bf16 else torch.float32
-
-
 def _optimizer(policy, config: TrainConfig) -> torch.optim.Optimizer:
     return torch.optim.AdamW((p for p in policy.parameters() if p.requires_grad), lr=config.lr, weight_decay=config.weight_decay)
 
@@ -83,7 +77,7 @@ def rollout(engine, client, stream: PromptStream, config: TrainConfig, step: int
     n, need = config.group_size, config.prompts_per_step
     kept: list[list[Sample]] = []
     stats = {"generate_s": 0.0, "reward_s": 0.0, "sampled_groups": 0, "failed_items": 0, "rounds": 0,
-             "rewards": [], "domain_rewards": {}, "lengths": [], "truncated": 0, "logprob_diffs": []}
+             "rewards": [], "domain_rewards": {}, "lengths": [], "truncated": 0}
     kept_ratio = 1.0
     with ThreadPoolExecutor(max_workers=1) as scorer:
         for round_ in range(config.max_sampling_rounds):
@@ -200,7 +194,7 @@ def _fit(row: torch.Tensor, width: int) -> torch.Tensor:
     return row[:width] if row.shape[0] >= width else torch.cat([row, row.new_zeros(width - row.shape[0])])
 
 
-def _step_metrics(stats: dict, kept: list[list[Sample]], config: TrainConfig) -> dict:
+def _step_metrics(stats: dict, kept: list[list[Sample]]) -> dict:
     rewards = stats["rewards"]
     metrics = {
         "reward/mean": sum(rewards) / max(len(rewards), 1),
@@ -223,7 +217,7 @@ def _step_metrics(stats: dict, kept: list[list[Sample]], config: TrainConfig) ->
 def train(config: TrainConfig, resume: bool = False) -> dict:
     torch.manual_seed(config.seed)
     random.seed(config.seed)
-    device, dtype = _device_and_dtype(config)
+    device, dtype = device_and_dtype(config.device, config.bf16)
     model_path = resolve_model(config.model)
     tokenizer = load_tokenizer(model_path)
     checkpoint = latest_checkpoint(config.output_dir) if resume else None
@@ -300,7 +294,7 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
             t0 = time.perf_counter()
             max_tokens = config.max_response_tokens(step)
             groups, stats = rollout(engine, client, stream, config, step, max_tokens)
-            metrics = _step_metrics(stats, groups, config)
+            metrics = _step_metrics(stats, groups)
             if len(groups) < config.prompts_per_step:
                 logger.event(f"step {step}: {len(groups)} of {config.prompts_per_step} groups had varied rewards after "
                              f"{stats['rounds']} rounds; training on those")
