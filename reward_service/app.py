@@ -1,5 +1,6 @@
 """Builds the FastAPI app: settings, the worker pool's lifetime, body-size limit, routers."""
 
+import asyncio
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from reward_service import __version__, metrics
 from reward_service.api import health, score
 from reward_service.config import Settings, get_settings
 from reward_service.pool import WorkerPool
+from reward_service.sandbox.pool import SandboxPool
 
 __all__ = ["create_app"]
 
@@ -28,10 +30,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             on_restart=lambda reason: metrics.WORKER_RESTARTS.labels(reason).inc(),
         )
         app.state.pool = pool
-        # Health answers at once; /readyz turns 200 when the workers are up.
+        sandbox = SandboxPool(settings, on_replace=lambda reason: metrics.SANDBOX_REPLACED.labels(reason).inc())
+        app.state.sandbox = sandbox
+        # Health answers at once; /readyz turns 200 when the workers are up. The sandboxes start
+        # alongside; until they are up (or when Docker is missing) only code items wait or fail.
         starter = threading.Thread(target=pool.start, daemon=True, name="pool-start")
         starter.start()
+        sandbox_start = asyncio.create_task(sandbox.start())
         yield
+        sandbox_start.cancel()
+        await sandbox.close()
         starter.join()
         pool.close()
 

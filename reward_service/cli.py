@@ -1,5 +1,6 @@
-"""The `prorl` command. Subcommands: `serve` (the reward service); `train`, `eval`, `plot` (the
-trainer, see trainer/cli.py; they need the `train` extra installed)."""
+"""The `prorl` command. Subcommands: `serve` (the reward service); `sandbox build` (the code
+domain's Docker images); `train`, `eval`, `plot` (the trainer, see trainer/cli.py; they need the
+`train` extra installed)."""
 
 import argparse
 import os
@@ -26,6 +27,16 @@ def _serve(args: argparse.Namespace) -> None:
     )
 
 
+def _sandbox_build(args: argparse.Namespace) -> None:
+    from reward_service.sandbox.images import LANGUAGES, build
+
+    unknown = set(args.languages) - set(LANGUAGES)
+    if unknown:
+        raise ValueError(f"unknown language {sorted(unknown)[0]!r}; valid: {', '.join(LANGUAGES)}")
+    build(args.languages or LANGUAGES, base=args.base, mirror=args.mirror, force=args.force,
+          docker_host=args.docker_host, log=lambda msg: print(f"prorl sandbox build: {msg}", flush=True))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="prorl", description="Prolonged RL with verifiable rewards.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -35,6 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="server processes; each runs REWARD_POOL_SIZE checkers")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.set_defaults(run=_serve)
+    sandbox = sub.add_parser("sandbox", help="the code domain's Docker sandboxes")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    build = sandbox_sub.add_parser("build", help="build the sandbox images that are missing")
+    build.add_argument("languages", nargs="*", help="python, cpp (default: both)")
+    build.add_argument("--base", default="auto", choices=["auto", "registry", "debootstrap"],
+                       help="auto: a stock base from a registry when one answers, else debootstrap")
+    build.add_argument("--mirror", default="http://deb.debian.org/debian", help="Debian mirror for debootstrap")
+    build.add_argument("--force", action="store_true", help="rebuild even when the image exists")
+    build.add_argument("--docker-host", default=None, help="DOCKER_HOST, if not the default engine")
+    build.set_defaults(run=_sandbox_build)
     from trainer.cli import add_commands
 
     add_commands(sub)
@@ -43,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    if args.command != "serve":
+    if args.command not in ("serve", "sandbox"):
         from trainer.cli import configure_logging
 
         configure_logging()

@@ -34,6 +34,19 @@ class Settings(BaseSettings):
         default=1000, ge=16, description="Longer extracted answers are refused before parsing."
     )
 
+    sandbox_enabled: bool = Field(default=True, description="Run the code domain (needs Docker and `prorl sandbox build`).")
+    sandbox_pool_size: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, description="Warm containers per language."
+    )
+    sandbox_memory_mb: int = Field(default=1024, ge=256, description="Memory of each sandbox container (no swap).")
+    sandbox_cpus: float = Field(default=1.0, gt=0, description="CPU quota of each sandbox container.")
+    sandbox_pids: int = Field(default=64, ge=16, description="Most processes in one sandbox container.")
+    sandbox_tmpfs_mb: int = Field(default=128, ge=16, description="Scratch space (/tmp) of each container.")
+    sandbox_output_limit_mb: int = Field(default=16, ge=1, description="Most output one test run may write.")
+    sandbox_recycle_after: int = Field(default=1000, ge=1, description="Jobs before a container is replaced.")
+    sandbox_start_timeout_s: float = Field(default=60.0, gt=0, description="Time a container may take to start.")
+    sandbox_docker_host: str | None = Field(default=None, description="DOCKER_HOST for the sandboxes, if not the default.")
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -6,7 +6,7 @@ import os
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 
-__all__ = ["REQUESTS", "REQUEST_SECONDS", "ITEMS", "ITEM_SECONDS", "TIMEOUTS", "WORKER_RESTARTS", "render"]
+__all__ = ["REQUESTS", "REQUEST_SECONDS", "ITEMS", "ITEM_SECONDS", "TIMEOUTS", "WORKER_RESTARTS", "SANDBOX_REPLACED", "render"]
 
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -20,6 +20,7 @@ ITEM_SECONDS = Histogram(
 )
 TIMEOUTS = Counter("reward_timeouts_total", "Items that hit their time or resource limit", ["domain"])
 WORKER_RESTARTS = Counter("reward_worker_restarts_total", "Worker processes replaced", ["reason"])
+SANDBOX_REPLACED = Counter("reward_sandbox_replaced_total", "Sandbox containers replaced", ["reason"])
 
 
 def render() -> tuple[bytes, str]:

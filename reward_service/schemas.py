@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ItemOptions", "Item", "ScoreRequest", "Result", "ScoreResponse", "DomainInfo", "DomainsResponse"]
+__all__ = ["ItemOptions", "Item", "TestOutcome", "ScoreRequest", "Result", "ScoreResponse", "DomainInfo", "DomainsResponse"]
 
 Status = Literal["correct", "incorrect", "no_answer", "timeout", "error"]
 
@@ -30,6 +30,12 @@ class ScoreRequest(BaseModel):
     items: list[Item]
 
 
+class TestOutcome(BaseModel):
+    outcome: Literal["passed", "wrong_answer", "runtime_error", "time_limit", "memory_limit", "output_limit"]
+    time_ms: float
+    detail: str
+
+
 class Result(BaseModel):
     id: str | int | None
     reward: float = Field(ge=0, le=1)
@@ -37,6 +43,9 @@ class Result(BaseModel):
     extracted: str | None
     detail: str
     elapsed_ms: float
+    tests: list[TestOutcome] | None = Field(
+        default=None, description="Per-test outcomes, for domains that run tests (code); else null."
+    )
 
 
 class ScoreResponse(BaseModel):

@@ -14,6 +14,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("VLLM_NO_USAGE_STATS", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# Only the code-domain tests (marked docker) start sandbox containers; they enable it themselves.
+os.environ.setdefault("REWARD_SANDBOX_ENABLED", "false")
 
 from fastapi.testclient import TestClient  # noqa: E402
 

@@ -7,11 +7,16 @@ from fastapi import Depends, HTTPException, Request
 from reward_service.config import Settings, get_settings
 from reward_service.pool import WorkerPool
 
-__all__ = ["get_pool", "require_api_key"]
+__all__ = ["get_pool", "get_executors", "require_api_key"]
 
 
 def get_pool(request: Request) -> WorkerPool:
     return request.app.state.pool
+
+
+def get_executors(request: Request) -> dict:
+    """What scores each domain's items, by `Domain.executor` name."""
+    return {"checkers": request.app.state.pool, "sandbox": request.app.state.sandbox}
 
 
 def require_api_key(request: Request, settings: Settings = Depends(get_settings)) -> None:

@@ -1,6 +1,6 @@
 """Liveness, readiness and Prometheus metrics; open even when an API key is set."""
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from reward_service import metrics
@@ -18,9 +18,11 @@ def healthz() -> dict:
 
 
 @router.get("/readyz")
-def readyz(pool: WorkerPool = Depends(get_pool)):
+def readyz(request: Request, pool: WorkerPool = Depends(get_pool)):
     if pool.ready:
-        return {"status": "ready", "workers": pool.size}
+        # Ready means the checkers are up; the code domain reports on its own ("ready", "starting"
+        # or why it is unavailable) and never holds back the other domains.
+        return {"status": "ready", "workers": pool.size, "code": request.app.state.sandbox.status()}
     if pool.failure:
         return JSONResponse({"status": "failed", "detail": pool.failure}, status_code=503)
     return JSONResponse({"status": "starting", "detail": "worker pool is starting"}, status_code=503)

@@ -6,6 +6,7 @@ back as that item's `status: "error"`; the rest of the batch is scored. Identica
 batch are checked once.
 """
 
+import asyncio
 import json
 
 import orjson
@@ -14,9 +15,9 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from reward_service import metrics
-from reward_service.api.deps import get_pool, require_api_key
+from reward_service.api.deps import get_executors, require_api_key
 from reward_service.config import Settings, get_settings
-from reward_service.pool import Job, WorkerPool
+from reward_service.pool import Job
 from reward_service.schemas import DomainInfo, DomainsResponse, Item, ScoreRequest, ScoreResponse
 from reward_service.verifiers import DOMAINS, domain_names
 
@@ -58,11 +59,24 @@ def _key(job: Job) -> tuple:
     return job.domain, job.response, extra, job.timeout_s
 
 
+async def _run(jobs: list[Job], executors: dict) -> list:
+    """Each job on its domain's executor (checkers, sandbox), concurrently; results in order."""
+    groups: dict[str, list[int]] = {}
+    for index, job in enumerate(jobs):
+        groups.setdefault(DOMAINS[job.domain].executor, []).append(index)
+    done = await asyncio.gather(*(executors[name].run([jobs[i] for i in idx]) for name, idx in groups.items()))
+    outcomes: list = [None] * len(jobs)
+    for idx, results in zip(groups.values(), done):
+        for index, result in zip(idx, results):
+            outcomes[index] = result
+    return outcomes
+
+
 @router.post("/score", response_model=ScoreResponse)
 async def score(
     request: ScoreRequest,
     settings: Settings = Depends(get_settings),
-    pool: WorkerPool = Depends(get_pool),
+    executors: dict = Depends(get_executors),
 ) -> Response:
     items = request.items
     if len(items) > settings.max_items:
@@ -81,7 +95,7 @@ async def score(
         if slot == len(unique_jobs):
             unique_jobs.append(job)
         slots.append(slot)
-    outcomes = await pool.run(unique_jobs)
+    outcomes = await _run(unique_jobs, executors)
 
     for job, (verdict, elapsed) in zip(unique_jobs, outcomes):
         metrics.ITEM_SECONDS.labels(job.domain).observe(elapsed)
@@ -98,6 +112,7 @@ async def score(
             "extracted": verdict.extracted,
             "detail": verdict.detail,
             "elapsed_ms": round(elapsed * 1000, 3),
+            "tests": verdict.tests,
         })
     return Response(orjson.dumps({"results": results}), media_type="application/json")
 

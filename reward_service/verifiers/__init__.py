@@ -1,12 +1,14 @@
 """Domain verifiers, registered by name. Each domain has a `Reference` model (what its
-`reference` field must hold) and `verify(text, reference, options) -> Verdict`."""
+`reference` field must hold) and an executor: `checkers` domains are scored by
+`verify(text, reference, options) -> Verdict` in the killable worker pool; `sandbox` domains
+(code) are run in Docker containers by reward_service.sandbox."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from reward_service.verifiers import math
+from reward_service.verifiers import code, math
 from reward_service.verifiers.base import STATUSES, Verdict
 
 __all__ = ["Domain", "DOMAINS", "get_domain", "domain_names", "Verdict", "STATUSES"]
@@ -16,14 +18,16 @@ __all__ = ["Domain", "DOMAINS", "get_domain", "domain_names", "Verdict", "STATUS
 class Domain:
     name: str
     reference: type[BaseModel]
-    verify: Callable[[str, dict, dict], Verdict]
+    verify: Callable[[str, dict, dict], Verdict] | None
     description: str
+    executor: str = "checkers"
 
 
 DOMAINS: dict[str, Domain] = {
     d.name: d
     for d in [
         Domain("math", math.Reference, math.verify, "final answer checked by sympy equivalence"),
+        Domain("code", code.Reference, None, "program run against test cases in a Docker sandbox", "sandbox"),
     ]
 }
 

@@ -17,6 +17,7 @@ class Verdict:
     reward: float
     extracted: str | None = None
     detail: str = ""
+    tests: tuple[dict, ...] | None = None  # per-test outcomes, where a domain runs tests (code)
 
     def as_dict(self) -> dict:
         return asdict(self)

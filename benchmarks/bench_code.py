@@ -1,0 +1,89 @@
+"""Code-domain throughput: submissions/s and latency in Docker sandboxes, next to the identical
+harness (the same runner, zygote and comparisons) run natively with no sandbox, and the ratio.
+
+Each submission is a distinct Python program run against 10 stdin/stdout tests, all in one
+container visit. Two workloads: `trivial` (read two numbers, print the sum) and `cpu` (about
+20 ms of arithmetic per test). For each concurrency c, c submissions are in flight at a time on
+a pool of c warm containers (or c native runners). Drives reward_service.sandbox.pool directly,
+so the numbers are the sandbox's, not HTTP's.
+
+    python benchmarks/bench_code.py [--submissions 200] [--concurrency 1 2 4]
+"""
+
+import argparse
+import asyncio
+import statistics
+import time
+
+from reward_service.config import Settings
+from reward_service.pool import Job
+from reward_service.sandbox.pool import SandboxPool
+
+WORKLOADS = {
+    "trivial": "a, b = map(int, input().split())\nprint(a + b + {k} - {k})",
+    "cpu": "a, b = map(int, input().split())\ns = 0\nfor i in range(150_000):\n    s += i * i % 7\nprint(a + b + {k} - {k})",
+}
+TESTS = [{"stdin": f"{i} {i * 7}\n", "stdout": f"{i * 8}\n"} for i in range(10)]
+
+
+def jobs(workload: str, count: int) -> list[Job]:
+    return [Job("code", f"```python\n{WORKLOADS[workload].format(k=k)}\n```", {"tests": TESTS}, {}, 60.0)
+            for k in range(count)]
+
+
+async def measure(pool: SandboxPool, work: list[Job], concurrency: int) -> tuple[float, list[float]]:
+    gate = asyncio.Semaphore(concurrency)
+    latencies = []
+
+    async def one(job: Job) -> None:
+        async with gate:
+            start = time.perf_counter()
+            [(verdict, _)] = await pool.run([job])
+            latencies.append(time.perf_counter() - start)
+            if verdict.reward != 1.0:
+                raise SystemExit(f"a benchmark submission failed: {verdict}")
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one(job) for job in work))
+    return time.perf_counter() - start, latencies
+
+
+async def run(native: bool, workload: str, count: int, concurrency: int) -> dict:
+    pool = SandboxPool(Settings(sandbox_enabled=True, sandbox_pool_size=concurrency), native=native)
+    await pool.start()
+    while not pool.ready:
+        if pool.failure and "starting" not in pool.failure:
+            raise SystemExit(f"sandbox pool failed: {pool.failure}")
+        await asyncio.sleep(0.1)
+    try:
+        await measure(pool, jobs(workload, 2 * concurrency), concurrency)  # warm-up
+        seconds, latencies = await measure(pool, jobs(workload, count), concurrency)
+    finally:
+        await pool.close()
+    latencies.sort()
+    return {
+        "rate": count / seconds,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2, 4])
+    args = parser.parse_args()
+    print(f"{args.submissions} Python submissions x {len(TESTS)} stdin tests each")
+    print(f"{'workload':8} {'conc':>4} | {'sandbox/s':>9} {'p50 ms':>7} {'p99 ms':>7} | "
+          f"{'native/s':>8} {'p50 ms':>7} {'p99 ms':>7} | {'overhead':>8}")
+    for workload in WORKLOADS:
+        for concurrency in args.concurrency:
+            sandbox = await run(False, workload, args.submissions, concurrency)
+            native = await run(True, workload, args.submissions, concurrency)
+            print(f"{workload:8} {concurrency:>4} | {sandbox['rate']:9.1f} {sandbox['p50']:7.1f} {sandbox['p99']:7.1f} | "
+                  f"{native['rate']:8.1f} {native['p50']:7.1f} {native['p99']:7.1f} | "
+                  f"{native['rate'] / sandbox['rate']:7.2f}x", flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,29 @@
+"""Runs model-written programs in Docker containers for the `code` domain.
+
+Threat model. The program is hostile: written by a policy that is rewarded for passing tests
+and may stumble on any trick that raises its reward. We defend:
+- the host and the service: no network (`--network none`), read-only root, no host mounts and
+  never the Docker socket, a non-root user with every capability dropped and
+  `no-new-privileges`, and caps on memory (no extra swap), CPU, pids, open files, file size,
+  scratch space (a small tmpfs) and output. A program that exhausts any of them fails its own
+  test; the container's runner, the service and other submissions carry on.
+- the verdict: expected outputs never leave the runner (pid 1 of the container, non-dumpable,
+  unkillable from inside); every comparison is made outside the program's process, every test
+  is run and compared in full (no early stop, no `zip` over lines, no exit-code-only passes).
+- other submissions: a container runs one job at a time; after each job every other process
+  is killed, the scratch mounts are emptied and SysV IPC removed, and a container that cannot
+  prove it is clean is replaced. Secrets in the host's environment never reach a container.
+
+Not defended: kernel exploits and container escapes through the kernel (use gVisor or a VM
+runtime via Docker's `--runtime` where that matters), CPU side channels between containers on
+one host, and denial of service to the Docker engine itself. A program can see the files of
+the image (Python's standard library, g++) and its own test inputs.
+
+Modules: `images` (tags, `prorl sandbox build`), `containers` (one warm container, the docker
+command line), `pool` (the warm pool the service scores with), `inside/` (the runner that lives
+in the image; it also runs natively, without a sandbox, for benchmarks).
+"""
+
+# SandboxPool is imported from reward_service.sandbox.pool (this package stays light for images.py)
+
+__all__: list[str] = []

@@ -1,0 +1,129 @@
+"""Sandbox images: their versioned tags, and `prorl sandbox build`.
+
+A tag carries a digest of the runner and the Dockerfile, so a service never runs a runner older
+or newer than its own code: after an upgrade it asks for a rebuild by name. The base is a stock
+image where a registry answers (`python:3.12-slim`, `debian:bookworm-slim`); without one (CI,
+air-gapped clusters) it is built from Debian packages with debootstrap and `docker import`,
+which needs root, debootstrap and a reachable Debian mirror (a local one works: --mirror).
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["LANGUAGES", "image_tag", "build", "docker_env"]
+
+LANGUAGES = ("python", "cpp")
+INSIDE = Path(__file__).parent / "inside"
+DOCKERFILES = Path(__file__).resolve().parents[2] / "sandboxes"
+STOCK_BASES = {"python": "python:3.12-slim", "cpp": "debian:bookworm-slim"}
+LOCAL_BASE = "prorl-sandbox-base:bookworm"
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+
+
+def docker_env(docker_host: str | None) -> dict:
+    return {**os.environ, "DOCKER_HOST": docker_host} if docker_host else dict(os.environ)
+
+
+def _dockerfile(language: str) -> Path:
+    path = DOCKERFILES / language / "Dockerfile"
+    if not path.is_file():
+        raise ValueError(f"{path} not found: build from a checkout of the prorl repository")
+    return path
+
+
+def image_tag(language: str) -> str:
+    digest = hashlib.sha256()
+    for path in [*sorted(INSIDE.glob("*.py")), _dockerfile(language)]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"prorl-sandbox-{language}:{digest.hexdigest()[:12]}"
+
+
+def _docker(args: list[str], env: dict, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(["docker", *args], env=env, timeout=timeout, capture_output=True, text=True, **kwargs)
+
+
+def _exists(image: str, env: dict) -> bool:
+    return _docker(["image", "inspect", image], env).returncode == 0
+
+
+def _local_base(mirror: str, env: dict, log: Callable[[str], None]) -> str:
+    if _exists(LOCAL_BASE, env):
+        return LOCAL_BASE
+    if os.geteuid() != 0 or not shutil.which("debootstrap"):
+        raise ValueError("no registry answered and building a base offline needs root and debootstrap "
+                         "(apt-get install debootstrap); or pass --base registry where one is reachable")
+    log(f"building {LOCAL_BASE} with debootstrap from {mirror} (about a minute)")
+    with tempfile.TemporaryDirectory(prefix="prorl-rootfs-") as root:
+        done = subprocess.run(["debootstrap", "--variant=minbase", "--include=python3", "bookworm", root, mirror],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise ValueError(f"debootstrap from {mirror} failed: {(done.stdout + done.stderr)[-1500:]}")
+        tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
+        done = subprocess.run(["docker", "import", "-", LOCAL_BASE], stdin=tar.stdout, env=env, capture_output=True, text=True)
+        tar.wait()
+        if done.returncode != 0:
+            raise ValueError(f"docker import failed: {done.stderr.strip()}")
+    return LOCAL_BASE
+
+
+def _base(language: str, base: str, mirror: str, env: dict, log: Callable[[str], None]) -> str:
+    stock = STOCK_BASES[language]
+    if base in ("auto", "registry"):
+        if _exists(stock, env):
+            return stock
+        log(f"pulling {stock}")
+        pulled = _docker(["pull", stock], env, timeout=600)
+        if pulled.returncode == 0:
+            return stock
+        if base == "registry":
+            raise ValueError(f"docker pull {stock} failed: {pulled.stderr.strip()}")
+        log(f"no registry ({pulled.stderr.strip()[:120]}); building the base offline")
+    return _local_base(mirror, env, log)
+
+
+def build(languages=LANGUAGES, base: str = "auto", mirror: str = DEFAULT_MIRROR, force: bool = False,
+          docker_host: str | None = None, log: Callable[[str], None] = print) -> list[str]:
+    """Build the sandbox images that are missing (all with `force`); returns their tags."""
+    env = docker_env(docker_host)
+    try:
+        info = _docker(["version", "--format", "{{.Server.Version}}"], env, timeout=30)
+    except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
+        raise ValueError(f"cannot run the docker command line ({exc}); install Docker first") from None
+    if info.returncode != 0:
+        raise ValueError(f"the Docker engine is not reachable: {info.stderr.strip()}")
+    tags = []
+    for language in languages:
+        tag = image_tag(language)
+        tags.append(tag)
+        if _exists(tag, env) and not force:
+            log(f"{tag} is already built")
+            continue
+        base_image = _base(language, base, mirror, env, log)
+        with tempfile.TemporaryDirectory(prefix="prorl-image-") as context:
+            shutil.copy(_dockerfile(language), Path(context) / "Dockerfile")
+            shutil.copytree(INSIDE, Path(context) / "inside", ignore=shutil.ignore_patterns("__pycache__"))
+            log(f"building {tag} on {base_image}")
+            done = subprocess.run(
+                ["docker", "build", "--network", "host", "--build-arg", f"BASE_IMAGE={base_image}",
+                 "--label", "prorl.sandbox.image=1", "-t", tag, context],
+                env=env, capture_output=True, text=True,
+            )
+        if done.returncode != 0:
+            raise ValueError(f"docker build of {tag} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        log(f"built {tag}")
+        _remove_older(tag, env, log)
+    return tags
+
+
+def _remove_older(tag: str, env: dict, log: Callable[[str], None]) -> None:
+    """Older builds of this image are dead weight (hundreds of MB each); ones still in use stay."""
+    repo = tag.partition(":")[0]
+    listed = _docker(["images", repo, "--format", "{{.Repository}}:{{.Tag}}"], env)
+    for old in set(listed.stdout.split()) - {tag}:
+        if _docker(["rmi", old], env).returncode == 0:
+            log(f"removed the older {old}")

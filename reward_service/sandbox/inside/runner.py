@@ -1,0 +1,310 @@
+"""The test runner inside a sandbox container: pid 1 there (or a plain process with --native,
+for benchmarks and for running the same harness without Docker). Reads one job per line on
+stdin, runs the program against every test, writes one result line on stdout.
+
+Who holds what (the threat model is in reward_service/sandbox/__init__.py):
+- This runner holds the expected outputs, only in its memory. As pid 1 of its PID namespace it
+  cannot be killed from inside (the kernel drops signals it has no handler for), and it is
+  non-dumpable, so the program can neither trace it nor read its /proc files.
+- Per job it starts helpers from a fresh interpreter, so no helper's memory ever held a job's
+  expected outputs: for stdin/stdout tests a zygote that forks once per test (a warm Python for
+  .py programs, an exec of the compiled binary for C++); for call and assert tests the judge
+  (judge.py), which keeps the program in a process of its own that only sends back values.
+- After each job every other process is killed, the writable mounts are emptied and SysV IPC
+  objects removed. The result says whether that worked; if not, the host replaces the container.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from common import ENV, confine, read_line, send, tail, dumpable
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PYTHON = [sys.executable, "-E", "-s", "-S", "-B"]
+SCRATCH = ["/tmp", "/dev/shm", "/dev/mqueue"]
+MB = 2**20
+
+
+class Zygote:
+    """A fresh interpreter that forks the program once per test (see zygote.py)."""
+
+    def __init__(self, job: dict, work: str, sandboxed: bool):
+        args = [*PYTHON, os.path.join(HERE, "zygote.py"), work, job["language"], "1" if sandboxed else "0"]
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=work, env=ENV)
+        self.buffer = bytearray()
+
+    def run(self, request: dict, wait_s: float) -> dict | None:
+        """The zygote's report on one run, or None if it died or stopped answering."""
+        try:
+            send(self.proc.stdin, request)
+            line = read_line(self.proc.stdout.fileno(), time.monotonic() + wait_s, MB, self.buffer)
+            return json.loads(line) if line else None
+        except (OSError, ValueError, OverflowError):
+            return None
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def prepare(work: str, job: dict) -> str:
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work, mode=0o755)
+    path = os.path.join(work, "main.py" if job["language"] == "python" else "main.cpp")
+    with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write(job["source"])
+    return path
+
+
+def compile_cpp(work: str, job: dict, sandboxed: bool) -> str | None:
+    """Compiler message if main.cpp does not compile, else None."""
+    limit = job["compile_time_limit_s"]
+    log = os.path.join(work, "compile.log")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            ["g++", "-std=c++17", "-O2", "-pipe", "-o", "main", "main.cpp"],
+            cwd=work, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=ENV,
+            preexec_fn=lambda: confine(4096 * MB, limit, 64 * MB, sandboxed),
+        )
+        try:
+            proc.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return f"compilation took longer than {limit:g} s"
+    if proc.returncode == 0:
+        return None
+    with open(log, "rb") as f:
+        return f.read(2000).decode("utf-8", "replace").strip() or f"g++ exited with {proc.returncode}"
+
+
+def lines(text: str) -> list[str]:
+    out = [line.rstrip() for line in text.split("\n")]
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def same_token(got: str, want: str, tolerance: float) -> bool:
+    if got == want:
+        return True
+    try:
+        a, b = float(got), float(want)
+    except ValueError:
+        return False
+    return abs(a - b) <= tolerance * max(1.0, abs(b))
+
+
+def compare(got: str, want: str, tolerance: float | None) -> str | None:
+    """None when the outputs match (trailing whitespace and blank lines ignored), else why not."""
+    got_lines, want_lines = lines(got), lines(want)
+    if len(got_lines) != len(want_lines):
+        return f"expected {len(want_lines)} lines of output, got {len(got_lines)}"
+    for number, (a, b) in enumerate(zip(got_lines, want_lines), 1):
+        if a == b:
+            continue
+        if tolerance is not None:
+            ta, tb = a.split(), b.split()
+            if len(ta) == len(tb) and all(same_token(x, y, tolerance) for x, y in zip(ta, tb)):
+                continue
+        return f"line {number}: expected {b[:80]!r}, got {a[:80]!r}"
+    return None
+
+
+def outcome(kind: str, seconds: float = 0.0, detail: str = "") -> dict:
+    return {"outcome": kind, "time_ms": round(seconds * 1000, 3), "detail": detail[:300]}
+
+
+def judge_run(run: dict, test: dict, job: dict, work: str, limit: float) -> dict:
+    seconds = run["elapsed"]
+    err = tail(os.path.join(work, "stderr"))
+    out_path = os.path.join(work, "stdout")
+    size = os.path.getsize(out_path) if os.path.exists(out_path) else 0
+    if run["timed_out"] or run["signal"] == signal.SIGXCPU:
+        return outcome("time_limit", seconds, f"killed after {limit:.3g} s")
+    if size >= job["output_limit_bytes"] or run["signal"] == signal.SIGXFSZ:
+        return outcome("output_limit", seconds, f"wrote more than {job['output_limit_bytes']} bytes")
+    if "MemoryError" in err or "bad_alloc" in err or (run["signal"] == signal.SIGKILL):
+        return outcome("memory_limit", seconds, f"over the {job['memory_mb']} MB memory limit")
+    if run["returncode"] != 0 or run["signal"]:
+        why = f"killed by signal {run['signal']}" if run["signal"] else f"exit code {run['returncode']}"
+        return outcome("runtime_error", seconds, f"{why}: {err[-250:]}")
+    with open(out_path, "rb") as f:
+        got = f.read().decode("utf-8", "replace")
+    wrong = compare(got, test["stdout"], job.get("float_tolerance"))
+    return outcome("wrong_answer", seconds, wrong) if wrong else outcome("passed", seconds)
+
+
+def run_stdio(job: dict, work: str, sandboxed: bool) -> list[dict]:
+    results = []
+    deadline = time.monotonic() + job["total_time_limit_s"]
+    zygote = Zygote(job, work, sandboxed)
+    try:
+        for test in job["tests"]:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                results.append(outcome("time_limit", 0, "not run: the total time limit was reached"))
+                continue
+            for name in ("input", "stdout", "stderr"):
+                path = os.path.join(work, name)
+                if os.path.lexists(path):
+                    os.chmod(work, 0o755)
+                    shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
+            with open(os.path.join(work, "input"), "w", encoding="utf-8", errors="surrogateescape") as f:
+                f.write(test["stdin"])
+            limit = min(job["time_limit_s"], left)
+            request = {"time_limit_s": limit, "memory_mb": job["memory_mb"], "output_limit_bytes": job["output_limit_bytes"]}
+            started = time.monotonic()
+            run = zygote.run(request, limit + 5)
+            if run is None:
+                seconds = time.monotonic() - started
+                results.append(outcome("runtime_error", seconds, "the program killed or stopped its test runner"))
+                zygote.close()
+                zygote = Zygote(job, work, sandboxed)
+                continue
+            results.append(judge_run(run, test, job, work, limit))
+            reap()
+    finally:
+        zygote.close()
+    return results
+
+
+def run_judge(job: dict, work: str, sandboxed: bool, source: str) -> tuple[list[dict], str | None]:
+    """Call and assert tests, through judge.py; (per-test outcomes, job-level error)."""
+    proc = subprocess.Popen(
+        [*PYTHON, os.path.join(HERE, "judge.py"), "1" if sandboxed else "0"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(os.path.join(work, "judge.log"), "wb"),
+        cwd=work, env=ENV,
+    )
+    send(proc.stdin, {**job, "source_path": source, "work": work})
+    proc.stdin.close()
+    deadline = time.monotonic() + job["total_time_limit_s"] + 10
+    results, count, error, buffer = [], None, None, bytearray()
+    while True:
+        try:
+            line = read_line(proc.stdout.fileno(), deadline, 4 * MB, buffer)
+            message = json.loads(line) if line else None
+        except (OverflowError, ValueError):
+            message = None
+        if not message or "done" in message:
+            break
+        if "count" in message:
+            count = message["count"]
+        elif "test" in message:
+            results.append(message["test"])
+        elif "error" in message:
+            error = message["error"]
+    proc.kill()
+    proc.wait()
+    if error is None and count is None:
+        error = "the judge stopped before it read the tests: " + tail(os.path.join(work, "judge.log"), 300)
+    missing = (count or 0) - len(results)
+    results += [outcome("runtime_error", 0, "the judge was stopped before this test (by the program?)")] * missing
+    return results, error
+
+
+def run_job(job: dict, work: str, sandboxed: bool) -> dict:
+    source = prepare(work, job)
+    if job["language"] == "cpp":
+        message = compile_cpp(work, job, sandboxed)
+        if message is not None:
+            return {"compile_error": message, "tests": []}
+    if job["mode"] == "stdio":
+        return {"tests": run_stdio(job, work, sandboxed)}
+    tests, error = run_judge(job, work, sandboxed, source)
+    return {"tests": tests, "error": error}
+
+
+def reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def others() -> list[str]:
+    return [p for p in os.listdir("/proc") if p.isdigit() and p != "1"]
+
+
+def remove_ipc() -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None)
+    for kind, remove in (("shm", libc.shmctl), ("msg", libc.msgctl)):
+        for line in _ipc_rows(kind):
+            remove(int(line.split()[1]), 0, None)  # IPC_RMID
+    for line in _ipc_rows("sem"):
+        libc.semctl(int(line.split()[1]), 0, 0)
+
+
+def _ipc_rows(kind: str) -> list[str]:
+    try:
+        with open(f"/proc/sysvipc/{kind}") as f:
+            return f.read().splitlines()[1:]
+    except OSError:
+        return []
+
+
+def reset(work: str) -> bool:
+    """Kill every process but this one, empty the scratch mounts, drop IPC; True if clean."""
+    for attempt in range(200):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        reap()
+        if not others():
+            break
+        time.sleep(0.0005 * attempt)
+    for root in SCRATCH:
+        if not os.path.isdir(root):
+            continue
+        for name in os.listdir(root):
+            path = os.path.join(root, name)
+            try:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    for parent, dirs, _ in os.walk(path):
+                        for d in dirs:
+                            os.chmod(os.path.join(parent, d), 0o700)
+                    shutil.rmtree(path)
+                else:
+                    os.unlink(path)
+            except (OSError, RecursionError):
+                pass
+    remove_ipc()
+    leftovers = [n for root in SCRATCH if os.path.isdir(root) for n in os.listdir(root)]
+    return not others() and not leftovers and not any(_ipc_rows(k) for k in ("shm", "msg", "sem"))
+
+
+def main() -> None:
+    native = "--native" in sys.argv
+    sandboxed = not native
+    if sandboxed and os.getpid() != 1:
+        sys.exit("runner.py: without --native it must be pid 1 of a sandbox container")
+    dumpable(False)
+    work = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"prorl-job-{os.getpid()}") if native else "/tmp/job"
+    out = sys.stdout.buffer
+    send(out, {"ready": True})
+    for line in sys.stdin.buffer:
+        try:
+            result = run_job(json.loads(line), work, sandboxed)
+        except Exception as exc:  # a runner bug must not kill pid 1: report it, and recycle
+            result = {"tests": [], "error": f"runner failure: {type(exc).__name__}: {exc}"[:500], "clean": False}
+        if sandboxed:
+            result["clean"] = reset(work) and result.get("clean", True)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+            result["clean"] = True
+        send(out, result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Forks the program once per test: `zygote.py WORK LANGUAGE SANDBOXED`, one JSON request per
+line on stdin ({time_limit_s, memory_mb, output_limit_bytes}), one report per line on stdout
+({returncode, signal, timed_out, elapsed}).
+
+A Python program is compiled once and run in a fork of this warm interpreter (about 1 ms, not the
+7+ ms of a new interpreter), with fresh stdio, `__main__`, argv and exit handling, so it behaves
+as under `python3 main.py`. The zygote is started fresh for every job by the runner and never
+sees expected outputs, so a program reading its own memory finds nothing to copy.
+"""
+
+import atexit
+import builtins
+import json
+import os
+import select
+import signal
+import sys
+import time
+import traceback
+import types
+
+from common import confine, dumpable, send
+
+MB = 2**20
+
+
+def run_python(code, path: str) -> None:
+    """In the forked child: run the compiled program as `__main__`, then exit like python3 does."""
+    sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
+    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="surrogateescape", closefd=False)
+    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
+    sys.argv = [path]
+    sys.path[0] = os.path.dirname(path)
+    main = types.ModuleType("__main__")
+    main.__file__, main.__builtins__ = path, builtins
+    sys.modules["__main__"] = main
+    status = 0
+    try:
+        if isinstance(code, BaseException):  # a compile error: shown as python3 shows it
+            traceback.print_exception(type(code), code, None)
+            sys.stderr.flush()
+            os._exit(1)
+        exec(code, main.__dict__)
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            status = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+            status = 1
+    except BaseException:
+        traceback.print_exc()
+        status = 1
+    try:
+        if "threading" in sys.modules:
+            sys.modules["threading"]._shutdown()
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:
+        status = status or 120
+    os._exit(status & 0xFF)
+
+
+def child(work: str, language: str, code, request: dict, sandboxed: bool) -> None:
+    try:
+        os.chdir(work)
+        for fd, name, flags in ((0, "input", os.O_RDONLY), (1, "stdout", os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+                                (2, "stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)):
+            opened = os.open(name, flags | os.O_NOFOLLOW, 0o644)
+            os.dup2(opened, fd)
+            os.close(opened)
+        os.closerange(3, 1 << 16)
+        confine(request["memory_mb"] * MB, request["time_limit_s"], request["output_limit_bytes"], sandboxed)
+        dumpable(True)  # the program, unlike the zygote, may read its own /proc/self
+        if language == "cpp":
+            os.execve("./main", ["./main"], os.environ)
+        run_python(code, os.path.join(work, "main.py"))
+    except BaseException:
+        os._exit(126)
+
+
+def run_one(work: str, language: str, code, request: dict, sandboxed: bool) -> dict:
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        child(work, language, code, request, sandboxed)
+    pidfd = os.pidfd_open(pid)
+    timed_out = not select.select([pidfd], [], [], request["time_limit_s"])[0]
+    if timed_out:
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    _, status, _ = os.wait4(pid, 0)
+    elapsed = time.monotonic() - start
+    os.close(pidfd)
+    if sandboxed:  # whatever the program left running dies before the next test
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    else:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    return {
+        "returncode": os.waitstatus_to_exitcode(status),
+        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0,
+        "timed_out": timed_out,
+        "elapsed": elapsed,
+    }
+
+
+def main() -> None:
+    work, language, sandboxed = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+    dumpable(False)
+    code = None
+    if language == "python":
+        path = os.path.join(work, "main.py")
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:
+            source = f.read()
+        try:
+            code = compile(source, path, "exec")
+        except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+            code = exc  # raised in each test's child, so stderr shows it as python3 would
+    for line in sys.stdin.buffer:
+        send(sys.stdout.buffer, run_one(work, language, code, json.loads(line), sandboxed))
+
+
+if __name__ == "__main__":
+    main()

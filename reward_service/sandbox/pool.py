@@ -1,0 +1,197 @@
+"""The warm sandbox pool the service scores code with: per language, `size` containers kept
+started; a job takes a free one, runs all of its tests in that one visit, and gives it back.
+The runner resets the container after every job; a container that cannot prove it is clean,
+that broke, or that has run `recycle_after` jobs is replaced in the background.
+
+When Docker is unreachable or an image is missing, the code domain is unavailable: `failure`
+says why and what to run, code items come back `error` at once, the other domains are not
+touched, and the pool keeps retrying in the background, so it recovers without a restart.
+"""
+
+import asyncio
+import logging
+import subprocess
+import time
+from collections.abc import Callable
+
+from reward_service.config import Settings
+from reward_service.pool import Job
+from reward_service.sandbox.containers import (
+    Container, Limits, docker_command, native_command, new_owner, remove_containers,
+)
+from reward_service.sandbox.images import LANGUAGES, docker_env, image_tag
+from reward_service.verifiers import base, code
+from reward_service.verifiers.text import final_text
+
+__all__ = ["SandboxPool"]
+
+log = logging.getLogger(__name__)
+_RETRY_S = (1, 2, 5, 10, 30)
+
+
+class SandboxPool:
+    def __init__(self, settings: Settings, native: bool = False, on_replace: Callable[[str], None] | None = None):
+        self.settings, self.native = settings, native
+        self.size = settings.sandbox_pool_size
+        self.env = docker_env(settings.sandbox_docker_host)
+        self.limits = Limits(settings.sandbox_memory_mb, settings.sandbox_cpus, settings.sandbox_pids,
+                             settings.sandbox_tmpfs_mb)
+        self.on_replace = on_replace or (lambda reason: None)
+        self.owner = new_owner()
+        self.failure: str | None = "the sandbox pool is starting"
+        self._free: dict[str, asyncio.Queue] = {}
+        self._live = dict.fromkeys(LANGUAGES, 0)
+        self._tasks: set[asyncio.Task] = set()
+        self._closing = False
+
+    @property
+    def ready(self) -> bool:
+        return all(n > 0 for n in self._live.values())
+
+    def status(self) -> str:
+        if self.ready:
+            return "ready"
+        return self.failure or "starting"
+
+    async def start(self) -> None:
+        """Check Docker and the images, clear leftovers, start the containers (in the background)."""
+        self._free = {language: asyncio.Queue() for language in LANGUAGES}
+        if not self.settings.sandbox_enabled:
+            self.failure = "the code domain is disabled on this server (REWARD_SANDBOX_ENABLED=false)"
+            return
+        delay = iter(_RETRY_S)
+        while not self._closing:
+            self.failure = await asyncio.to_thread(self._preflight)
+            if self.failure is None:
+                break
+            log.error("code domain unavailable: %s", self.failure)
+            await asyncio.sleep(next(delay, _RETRY_S[-1]))
+        for language in LANGUAGES:
+            for _ in range(self.size):
+                self._background(self._add(language))
+
+    def _preflight(self) -> str | None:
+        if self.native:
+            return None
+        try:
+            info = subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"], env=self.env,
+                                  capture_output=True, text=True, timeout=20)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"the docker command failed ({exc}); install Docker and start its engine"
+        if info.returncode != 0:
+            return f"the Docker engine is unreachable ({info.stderr.strip()[:300]}); start it, or set REWARD_SANDBOX_DOCKER_HOST"
+        for language in LANGUAGES:
+            tag = image_tag(language)
+            found = subprocess.run(["docker", "image", "inspect", tag], env=self.env, capture_output=True, timeout=20)
+            if found.returncode != 0:
+                return f"sandbox image {tag} is missing; build it with `prorl sandbox build`"
+        removed = remove_containers(self.env, only_dead_owners=True)
+        if removed:
+            log.info("removed %d sandbox containers left by a previous run", removed)
+        return None
+
+    def _command(self, language: str) -> list[str]:
+        return native_command() if self.native else docker_command(image_tag(language), self.limits, self.owner)
+
+    def _background(self, coro) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _add(self, language: str) -> None:
+        """Start one container, retrying with backoff while Docker refuses."""
+        delay = iter(_RETRY_S)
+        while not self._closing:
+            container = Container(self._command(language), self.env)
+            try:
+                await container.start(self.settings.sandbox_start_timeout_s)
+            except (RuntimeError, OSError) as exc:
+                await container.kill()
+                self.failure = f"a {language} sandbox failed to start: {exc}"
+                log.error("%s", self.failure)
+                await asyncio.sleep(next(delay, _RETRY_S[-1]))
+                continue
+            if self._closing:
+                await container.kill()
+                return
+            self._live[language] += 1
+            if self.ready:
+                self.failure = None
+            self._free[language].put_nowait(container)
+            return
+
+    async def _acquire(self, language: str) -> Container | None:
+        while True:
+            if self._live[language] == 0 and self.failure and not self.failure.endswith("starting"):
+                return None
+            try:
+                return await asyncio.wait_for(self._free[language].get(), 0.5)
+            except asyncio.TimeoutError:
+                continue
+
+    def _retire(self, container: Container, language: str, reason: str) -> None:
+        self._live[language] -= 1
+        self.on_replace(reason)
+        self._background(self._replace(container, language))
+
+    async def _replace(self, container: Container, language: str) -> None:
+        await container.kill()
+        await self._add(language)
+
+    async def run(self, jobs: list[Job]) -> list[tuple[base.Verdict, float]]:
+        """Score code `jobs`; (verdict, seconds in the sandbox) for each, in order."""
+        return list(await asyncio.gather(*(self._score(job) for job in jobs)))
+
+    async def _score(self, job: Job) -> tuple[base.Verdict, float]:
+        text = final_text(job.response)
+        if text is None:
+            return base.no_answer("<think> was opened but never closed; no final answer to grade"), 0.0
+        prepared = code.prepare(text, job.reference, self.settings.sandbox_output_limit_mb * 2**20,
+                                self.limits.memory_mb - 256)
+        if isinstance(prepared, base.Verdict):
+            return prepared, 0.0
+        runner_job, program = prepared
+        language = runner_job["language"]
+        if self._closing or not self._free:
+            return base.error("the sandbox pool is not running"), 0.0
+        container = await self._acquire(language)
+        if container is None:
+            return base.error(f"code domain unavailable: {self.failure}"), 0.0
+        started = time.perf_counter()
+        timeout = runner_job["compile_time_limit_s"] + runner_job["total_time_limit_s"] + 20
+        try:
+            result = await container.run(runner_job, timeout)
+        except RuntimeError as exc:
+            self._retire(container, language, "broken")
+            detail = f"sandbox failure, container replaced: {exc}"
+            return base.error(detail, program[:2000]), time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        if not result.get("clean"):
+            self._retire(container, language, "unclean")
+        elif container.jobs >= self.settings.sandbox_recycle_after:
+            self._retire(container, language, "recycled")
+        else:
+            self._free[language].put_nowait(container)
+        try:
+            return code.verdict(result, program), elapsed
+        except (KeyError, TypeError, ValueError) as exc:
+            return base.error(f"the sandbox sent a malformed result ({exc!r})", program[:2000]), elapsed
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in list(self._tasks):
+            task.cancel()
+        containers = []
+        for queue in self._free.values():
+            while not queue.empty():
+                containers.append(queue.get_nowait())
+        await asyncio.gather(*(c.stop() for c in containers), return_exceptions=True)
+        if not self.native and self.settings.sandbox_enabled:
+            await asyncio.to_thread(_remove_own, self.env, self.owner)
+
+
+def _remove_own(env: dict, owner: str) -> None:
+    try:
+        remove_containers(env, owner)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        log.warning("could not remove sandbox containers: %s", exc)
