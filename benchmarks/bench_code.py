@@ -52,7 +52,7 @@ async def run(native: bool, workload: str, count: int, concurrency: int) -> dict
     pool = SandboxPool(Settings(sandbox_enabled=True, sandbox_pool_size=concurrency), native=native)
     await pool.start()
     while not pool.ready:
-        if pool.failure and "starting" not in pool.failure:
+        if pool.failure and not pool.starting:
             raise SystemExit(f"sandbox pool failed: {pool.failure}")
         await asyncio.sleep(0.1)
     try:

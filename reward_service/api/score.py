@@ -114,7 +114,22 @@ async def score(
             "elapsed_ms": round(elapsed * 1000, 3),
             "tests": verdict.tests,
         })
-    return Response(orjson.dumps({"results": results}), media_type="application/json")
+    try:
+        body = orjson.dumps({"results": results})
+    except TypeError:  # a lone surrogate (valid in a JSON string, not in UTF-8) echoed from the input
+        body = orjson.dumps({"results": _scrub(results)})
+    return Response(body, media_type="application/json")
+
+
+def _scrub(value):
+    """`value` with every string made valid UTF-8 (lone surrogates become U+FFFD)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub(v) for v in value]
+    return value
 
 
 @router.get("/domains", response_model=DomainsResponse)

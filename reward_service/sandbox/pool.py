@@ -38,7 +38,8 @@ class SandboxPool:
                              settings.sandbox_tmpfs_mb)
         self.on_replace = on_replace or (lambda reason: None)
         self.owner = new_owner()
-        self.failure: str | None = "the sandbox pool is starting"
+        self.failure: str | None = None  # why code items cannot run now, for /readyz and their detail
+        self.starting = True  # until the first check of Docker and the images is done
         self._free: dict[str, asyncio.Queue] = {}
         self._live = dict.fromkeys(LANGUAGES, 0)
         self._tasks: set[asyncio.Task] = set()
@@ -53,15 +54,20 @@ class SandboxPool:
             return "ready"
         return self.failure or "starting"
 
+    def _unavailable(self, language: str) -> bool:
+        return self._live[language] == 0 and self.failure is not None and not self.starting
+
     async def start(self) -> None:
         """Check Docker and the images, clear leftovers, start the containers (in the background)."""
         self._free = {language: asyncio.Queue() for language in LANGUAGES}
         if not self.settings.sandbox_enabled:
             self.failure = "the code domain is disabled on this server (REWARD_SANDBOX_ENABLED=false)"
+            self.starting = False
             return
         delay = iter(_RETRY_S)
         while not self._closing:
             self.failure = await asyncio.to_thread(self._preflight)
+            self.starting = False
             if self.failure is None:
                 break
             log.error("code domain unavailable: %s", self.failure)
@@ -122,7 +128,7 @@ class SandboxPool:
 
     async def _acquire(self, language: str) -> Container | None:
         while True:
-            if self._live[language] == 0 and self.failure and not self.failure.endswith("starting"):
+            if self._unavailable(language):
                 return None
             try:
                 return await asyncio.wait_for(self._free[language].get(), 0.5)

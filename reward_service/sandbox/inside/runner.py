@@ -56,9 +56,27 @@ def prepare(work: str, job: dict) -> str:
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work, mode=0o755)
     path = os.path.join(work, "main.py" if job["language"] == "python" else "main.cpp")
-    with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
-        f.write(job["source"])
+    write(path, job["source"])
     return path
+
+
+def write(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8", errors="surrogatepass") as f:  # lone surrogates from JSON
+        f.write(text)
+
+
+def fresh_test_files(work: str, stdin: str) -> None:
+    """Whatever the program did to its directory in the last test, start this one clean."""
+    if os.path.islink(work) or not os.path.isdir(work):
+        raise OSError(f"{work} is no longer a directory")
+    os.chmod(work, 0o755)
+    for name in ("input", "stdout", "stderr"):
+        path = os.path.join(work, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        elif os.path.lexists(path):
+            os.unlink(path)
+    write(os.path.join(work, "input"), stdin)
 
 
 def compile_cpp(work: str, job: dict, sandboxed: bool) -> str | None:
@@ -134,8 +152,11 @@ def judge_run(run: dict, test: dict, job: dict, work: str, limit: float) -> dict
     if run["returncode"] != 0 or run["signal"]:
         why = f"killed by signal {run['signal']}" if run["signal"] else f"exit code {run['returncode']}"
         return outcome("runtime_error", seconds, f"{why}: {err[-250:]}")
-    with open(out_path, "rb") as f:
-        got = f.read().decode("utf-8", "replace")
+    try:
+        with open(out_path, "rb") as f:
+            got = f.read().decode("utf-8", "replace")
+    except OSError as exc:
+        return outcome("runtime_error", seconds, f"its output could not be read (the program removed it?): {exc}")
     wrong = compare(got, test["stdout"], job.get("float_tolerance"))
     return outcome("wrong_answer", seconds, wrong) if wrong else outcome("passed", seconds)
 
@@ -150,13 +171,11 @@ def run_stdio(job: dict, work: str, sandboxed: bool) -> list[dict]:
             if left <= 0:
                 results.append(outcome("time_limit", 0, "not run: the total time limit was reached"))
                 continue
-            for name in ("input", "stdout", "stderr"):
-                path = os.path.join(work, name)
-                if os.path.lexists(path):
-                    os.chmod(work, 0o755)
-                    shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
-            with open(os.path.join(work, "input"), "w", encoding="utf-8", errors="surrogateescape") as f:
-                f.write(test["stdin"])
+            try:
+                fresh_test_files(work, test["stdin"])
+            except OSError as exc:  # the scratch space is full, or the program wrecked its directory
+                results.append(outcome("runtime_error", 0, f"the test could not be set up: {exc}"))
+                continue
             limit = min(job["time_limit_s"], left)
             request = {"time_limit_s": limit, "memory_mb": job["memory_mb"], "output_limit_bytes": job["output_limit_bytes"]}
             started = time.monotonic()

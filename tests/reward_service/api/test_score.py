@@ -138,3 +138,12 @@ def test_health_and_metrics(client):
     assert 'reward_requests_total{code="200",route="/v1/score"}' in text
     assert "reward_item_seconds_bucket" in text
     assert "reward_worker_restarts_total" in text
+
+
+def test_lone_surrogates_come_back_as_valid_utf8(client):
+    """JSON may carry a lone surrogate (\\ud800), UTF-8 cannot: echoed text is repaired, not a 500."""
+    body = '{"items": [{"id": "\\ud800", "domain": "math", "response": "\\\\boxed{\\ud800}", "reference": {"answer": "1"}}]}'
+    r = client.post("/v1/score", content=body.encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 200
+    result = r.json()["results"][0]
+    assert result["status"] == "incorrect" and result["id"] == "\ufffd" * 3

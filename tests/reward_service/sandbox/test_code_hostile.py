@@ -186,3 +186,21 @@ def test_cpp_hostile_fork_and_output(sandbox_client):
     assert score(sandbox_client, flood, reference, "cpp")["tests"][0]["outcome"] == "output_limit"
     correct = "#include <iostream>\nint main() { int a, b; std::cin >> a >> b; std::cout << a + b; }"
     assert score(sandbox_client, correct, reference, "cpp")["reward"] == 1.0
+
+
+def test_lone_surrogates_in_program_and_tests(sandbox_client):
+    body = ('{"items": [{"domain": "code", "response": "```python\\nprint(\\"\\ud800\\", input())\\n```", '
+            '"reference": {"tests": [{"stdin": "\\udc00\\n", "stdout": "\\ud800\\n"}]}}]}')
+    r = sandbox_client.post("/v1/score", content=body.encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 200
+    assert r.json()["results"][0]["reward"] == 0.0
+    assert_still_healthy(sandbox_client)
+
+
+def test_program_that_wrecks_its_directory(sandbox_client):
+    program = ("import os, shutil\nos.chdir('/tmp')\nshutil.rmtree('/tmp/job')\nopen('/tmp/job', 'w').write('x')\n"
+               "os.chmod('/tmp', 0o777)\nprint(5)")
+    reference = {"tests": [{"stdin": "2 3\n", "stdout": "5\n"}] * 3}
+    result = score(sandbox_client, program, reference)
+    assert result["reward"] < 1.0 and result["status"] == "incorrect", result
+    assert_still_healthy(sandbox_client)
