@@ -13,11 +13,17 @@ and may stumble on any trick that raises its reward. We defend:
 - other submissions: a container runs one job at a time; after each job every other process
   is killed, the scratch mounts are emptied and SysV IPC removed, and a container that cannot
   prove it is clean is replaced. Secrets in the host's environment never reach a container.
+- the status: a program that breaks its container (its runner OOM-killed, say) gets its job
+  rerun in another; breaking that one too scores 0, not `error`, which trainers would drop.
 
 Not defended: kernel exploits and container escapes through the kernel (use gVisor or a VM
 runtime via Docker's `--runtime` where that matters), CPU side channels between containers on
 one host, and denial of service to the Docker engine itself. A program can see the files of
-the image (Python's standard library, g++) and its own test inputs.
+the image (Python's standard library, g++) and its own test inputs. All containers share one
+host uid (10001), so per-user kernel limits (pipe buffers, inotify watches, message-queue
+bytes) are shared between concurrent sandboxes: a program can briefly starve a neighbour of
+them, not read or change its state. Inside a container the program runs as the same uid as the
+zygote and judge, so it can kill them (its tests then fail), but not trace or read them.
 
 Modules: `images` (tags, `prorl sandbox build`), `containers` (one warm container, the docker
 command line), `pool` (the warm pool the service scores with), `inside/` (the runner that lives

@@ -40,7 +40,9 @@ def docker_command(image: str, limits: Limits, owner: str) -> list[str]:
         "docker", "run", "-i", "--rm", "--name", f"prorl-sbx-{uuid.uuid4().hex[:12]}",
         "--label", LABEL, "--label", f"prorl.owner={owner}", "--log-driver", "none",
         "--network", "none", "--ipc", "private", "--hostname", "sandbox",
-        "--read-only", "--tmpfs", f"/tmp:rw,exec,nosuid,nodev,size={size},mode=1777", "--shm-size", "16m",
+        # Inode caps too: a million empty files would cost memory and a slow reset, not space.
+        "--read-only", "--tmpfs", f"/tmp:rw,exec,nosuid,nodev,size={size},nr_inodes=4096,mode=1777",
+        "--tmpfs", "/dev/shm:rw,noexec,nosuid,nodev,size=16m,nr_inodes=256,mode=1777",
         "--user", "10001:10001", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
         "--pids-limit", str(limits.pids), "--memory", f"{limits.memory_mb}m",
         "--memory-swap", f"{limits.memory_mb}m", "--cpus", str(limits.cpus),

@@ -160,28 +160,40 @@ class SandboxPool:
         language = runner_job["language"]
         if self._closing or not self._free:
             return base.error("the sandbox pool is not running"), 0.0
-        container = await self._acquire(language)
-        if container is None:
-            return base.error(f"code domain unavailable: {self.failure}"), 0.0
-        started = time.perf_counter()
         timeout = runner_job["compile_time_limit_s"] + runner_job["total_time_limit_s"] + 20
-        try:
-            result = await container.run(runner_job, timeout)
-        except RuntimeError as exc:
-            self._retire(container, language, "broken")
-            detail = f"sandbox failure, container replaced: {exc}"
-            return base.error(detail, program[:2000]), time.perf_counter() - started
-        elapsed = time.perf_counter() - started
-        if not result.get("clean"):
-            self._retire(container, language, "unclean")
-        elif container.jobs >= self.settings.sandbox_recycle_after:
-            self._retire(container, language, "recycled")
-        else:
-            self._free[language].put_nowait(container)
-        try:
-            return code.verdict(result, program), elapsed
-        except (KeyError, TypeError, ValueError) as exc:
-            return base.error(f"the sandbox sent a malformed result ({exc!r})", program[:2000]), elapsed
+        started = time.perf_counter()
+        for attempt in (1, 2):
+            container = await self._acquire(language)
+            if container is None:
+                return base.error(f"code domain unavailable: {self.failure}"), time.perf_counter() - started
+            try:
+                result = await container.run(runner_job, timeout)
+            except RuntimeError as exc:
+                self._retire(container, language, "broken")
+                if attempt == 1:
+                    continue  # once more in another container: this one may simply have failed
+                return await self._broken_twice(exc, program), time.perf_counter() - started
+            if not result.get("clean"):
+                self._retire(container, language, "unclean")
+            elif container.jobs >= self.settings.sandbox_recycle_after:
+                self._retire(container, language, "recycled")
+            else:
+                self._free[language].put_nowait(container)
+            try:
+                return code.verdict(result, program), time.perf_counter() - started
+            except (KeyError, TypeError, ValueError) as exc:
+                return base.error(f"the sandbox sent a malformed result ({exc!r})", program[:2000]), 0.0
+
+    async def _broken_twice(self, exc: RuntimeError, program: str) -> base.Verdict:
+        """A job that broke two containers: the program's doing (its reward is 0, so that a
+        failing program cannot turn its 0 into an `error` that trainers drop), unless the Docker
+        engine itself is gone."""
+        if not self.native:
+            trouble = await asyncio.to_thread(self._preflight)
+            if trouble:
+                return base.error(f"sandbox failure: {exc}; {trouble}", program[:2000])
+        detail = f"the program broke its sandbox twice (each container was replaced): {exc}"
+        return base.Verdict("incorrect", 0.0, program[:2000], detail, ())
 
     async def close(self) -> None:
         self._closing = True

@@ -6,9 +6,10 @@ import json
 import os
 import resource
 import select
+import stat
 import time
 
-__all__ = ["ENV", "confine", "dumpable", "send", "read_line", "tail"]
+__all__ = ["ENV", "confine", "dumpable", "send", "read_line", "read_regular", "open_output", "tail"]
 
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
 
@@ -29,6 +30,7 @@ def confine(memory_bytes: int, cpu_s: float, file_bytes: int, sandboxed: bool) -
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    dumpable(True)  # a non-dumpable process may not write its own /proc/self files
     if sandboxed:
         try:
             with open("/proc/self/oom_score_adj", "w") as f:
@@ -60,10 +62,42 @@ def read_line(fd: int, deadline: float, limit: int, buffer: bytearray) -> bytes 
     return line
 
 
-def tail(path: str, size: int = 600) -> str:
+def read_regular(path: str, limit: int, from_end: bool = False) -> tuple[bytes, int] | None:
+    """At most `limit` bytes of the regular file at `path` (its last ones with `from_end`) and its
+    size; None when it is missing or not a plain file. The program may have swapped it for a
+    FIFO, a symlink to /dev/zero or a directory: none of those may block or flood the reader."""
     try:
-        with open(path, "rb") as f:
-            f.seek(max(0, os.path.getsize(path) - size))
-            return f.read().decode("utf-8", "replace").strip()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
-        return ""
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if from_end:
+            os.lseek(fd, max(0, info.st_size - limit), os.SEEK_SET)
+        chunks, left = [], limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks), info.st_size
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def open_output(path: str) -> int:
+    """A file descriptor appending to `path`, which is made a plain file first if the program
+    replaced it (a FIFO there would block the opener)."""
+    if os.path.lexists(path) and (os.path.islink(path) or not os.path.isfile(path)):
+        os.unlink(path) if not os.path.isdir(path) or os.path.islink(path) else os.rename(path, path + ".moved")
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+
+
+def tail(path: str, size: int = 600) -> str:
+    found = read_regular(path, size, from_end=True)
+    return found[0].decode("utf-8", "replace").strip() if found else ""

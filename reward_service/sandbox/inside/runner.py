@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 
-from common import ENV, confine, read_line, send, tail, dumpable
+from common import ENV, confine, dumpable, read_line, read_regular, send, tail
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON = [sys.executable, "-E", "-s", "-S", "-B"]
@@ -97,8 +97,8 @@ def compile_cpp(work: str, job: dict, sandboxed: bool) -> str | None:
             return f"compilation took longer than {limit:g} s"
     if proc.returncode == 0:
         return None
-    with open(log, "rb") as f:
-        return f.read(2000).decode("utf-8", "replace").strip() or f"g++ exited with {proc.returncode}"
+    message = read_regular(log, 2000)
+    return (message[0].decode("utf-8", "replace").strip() if message else "") or f"g++ exited with {proc.returncode}"
 
 
 def lines(text: str) -> list[str]:
@@ -141,8 +141,8 @@ def outcome(kind: str, seconds: float = 0.0, detail: str = "") -> dict:
 def judge_run(run: dict, test: dict, job: dict, work: str, limit: float) -> dict:
     seconds = run["elapsed"]
     err = tail(os.path.join(work, "stderr"))
-    out_path = os.path.join(work, "stdout")
-    size = os.path.getsize(out_path) if os.path.exists(out_path) else 0
+    output = read_regular(os.path.join(work, "stdout"), job["output_limit_bytes"] + 1)
+    size = output[1] if output else 0
     if run["timed_out"] or run["signal"] == signal.SIGXCPU:
         return outcome("time_limit", seconds, f"killed after {limit:.3g} s")
     if size >= job["output_limit_bytes"] or run["signal"] == signal.SIGXFSZ:
@@ -152,11 +152,9 @@ def judge_run(run: dict, test: dict, job: dict, work: str, limit: float) -> dict
     if run["returncode"] != 0 or run["signal"]:
         why = f"killed by signal {run['signal']}" if run["signal"] else f"exit code {run['returncode']}"
         return outcome("runtime_error", seconds, f"{why}: {err[-250:]}")
-    try:
-        with open(out_path, "rb") as f:
-            got = f.read().decode("utf-8", "replace")
-    except OSError as exc:
-        return outcome("runtime_error", seconds, f"its output could not be read (the program removed it?): {exc}")
+    if output is None:
+        return outcome("runtime_error", seconds, "its output file was removed or replaced by the program")
+    got = output[0].decode("utf-8", "replace")
     wrong = compare(got, test["stdout"], job.get("float_tolerance"))
     return outcome("wrong_answer", seconds, wrong) if wrong else outcome("passed", seconds)
 
@@ -184,6 +182,8 @@ def run_stdio(job: dict, work: str, sandboxed: bool) -> list[dict]:
                 seconds = time.monotonic() - started
                 results.append(outcome("runtime_error", seconds, "the program killed or stopped its test runner"))
                 zygote.close()
+                if sandboxed:  # nothing it started may run on into the next test
+                    kill_others()
                 zygote = Zygote(job, work, sandboxed)
                 continue
             results.append(judge_run(run, test, job, work, limit))
@@ -272,8 +272,8 @@ def _ipc_rows(kind: str) -> list[str]:
         return []
 
 
-def reset(work: str) -> bool:
-    """Kill every process but this one, empty the scratch mounts, drop IPC; True if clean."""
+def kill_others() -> None:
+    """SIGKILL every process in the container but pid 1 (this runner), until none is left."""
     for attempt in range(200):
         try:
             os.kill(-1, signal.SIGKILL)
@@ -281,8 +281,24 @@ def reset(work: str) -> bool:
             pass
         reap()
         if not others():
-            break
+            return
         time.sleep(0.0005 * attempt)
+
+
+def remove_tree(path: str) -> None:
+    for parent, dirs, _ in os.walk(path):
+        for d in dirs:
+            os.chmod(os.path.join(parent, d), 0o700)
+    try:
+        shutil.rmtree(path)
+    except (OSError, RecursionError):  # thousands of levels deep: rm walks it without recursion
+        subprocess.run(["rm", "-rf", "--one-file-system", path], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60)
+
+
+def reset(work: str) -> bool:
+    """Kill every process but this one, empty the scratch mounts, drop IPC; True if clean."""
+    kill_others()
     for root in SCRATCH:
         if not os.path.isdir(root):
             continue
@@ -290,13 +306,10 @@ def reset(work: str) -> bool:
             path = os.path.join(root, name)
             try:
                 if os.path.isdir(path) and not os.path.islink(path):
-                    for parent, dirs, _ in os.walk(path):
-                        for d in dirs:
-                            os.chmod(os.path.join(parent, d), 0o700)
-                    shutil.rmtree(path)
+                    remove_tree(path)
                 else:
                     os.unlink(path)
-            except (OSError, RecursionError):
+            except (OSError, RecursionError, subprocess.SubprocessError):
                 pass
     remove_ipc()
     leftovers = [n for root in SCRATCH if os.path.isdir(root) for n in os.listdir(root)]

@@ -6,6 +6,7 @@ Everything it sends is only a value: the verdict is made in the judge's process.
 import builtins
 import json
 import os
+import site
 import sys
 import traceback
 
@@ -17,6 +18,7 @@ def main() -> None:
     calls, results = os.fdopen(int(fd_in), "rb"), os.fdopen(int(fd_out), "wb")
     sys.argv, sys.path[0] = [source_path], os.path.dirname(source_path)
     sys.set_int_max_str_digits(0)
+    site.setquit()  # exit() and quit(), which python3 -S leaves out
     namespace = {"__name__": "solution", "__file__": source_path, "__builtins__": builtins}
 
     def reply(obj) -> None:
@@ -39,7 +41,8 @@ def main() -> None:
             payload = {"ok": encode(value)}
             message = json.dumps(payload)
         except BaseException as exc:
-            message = json.dumps({"raised": _describe(exc), "memory": isinstance(exc, MemoryError)})
+            message = json.dumps({"raised": _describe(exc), "type": type(exc).__name__,
+                                  "memory": isinstance(exc, MemoryError)})
         results.write(message.encode() + b"\n")
         results.flush()
 

@@ -10,10 +10,12 @@ sees expected outputs, so a program reading its own memory finds nothing to copy
 
 import atexit
 import builtins
+import gc
 import json
 import os
 import select
 import signal
+import site
 import sys
 import time
 import traceback
@@ -50,15 +52,35 @@ def run_python(code, path: str) -> None:
     except BaseException:
         traceback.print_exc()
         status = 1
+    os._exit(finish(status, main) & 0xFF)
+
+
+def finish(status: int, main: types.ModuleType) -> int:
+    """What interpreter shutdown does that a bare os._exit would skip: join threads, run atexit,
+    flush the std streams (a closed or None one is skipped; a failing stdout flush is exit 120),
+    then drop the program's globals so file objects it opened flush as they are finalized."""
     try:
         if "threading" in sys.modules:
             sys.modules["threading"]._shutdown()
         atexit._run_exitfuncs()
-        sys.stdout.flush()
-        sys.stderr.flush()
     except BaseException:
-        status = status or 120
-    os._exit(status & 0xFF)
+        traceback.print_exc()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None and not getattr(stream, "closed", False):
+                stream.flush()
+        except BaseException:
+            if stream is sys.stdout and not status:
+                status = 120
+    try:
+        main.__dict__.clear()
+        gc.collect()
+        for stream in (sys.__stdout__, sys.__stderr__):
+            if stream is not None and not stream.closed:
+                stream.flush()
+    except BaseException:
+        pass
+    return status
 
 
 def child(work: str, language: str, code, request: dict, sandboxed: bool) -> None:
@@ -71,7 +93,6 @@ def child(work: str, language: str, code, request: dict, sandboxed: bool) -> Non
             os.close(opened)
         os.closerange(3, 1 << 16)
         confine(request["memory_mb"] * MB, request["time_limit_s"], request["output_limit_bytes"], sandboxed)
-        dumpable(True)  # the program, unlike the zygote, may read its own /proc/self
         if language == "cpp":
             os.execve("./main", ["./main"], os.environ)
         run_python(code, os.path.join(work, "main.py"))
@@ -116,6 +137,7 @@ def run_one(work: str, language: str, code, request: dict, sandboxed: bool) -> d
 def main() -> None:
     work, language, sandboxed = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
     dumpable(False)
+    site.setquit()  # exit() and quit(), which python3 -S leaves out and programs do call
     code = None
     if language == "python":
         path = os.path.join(work, "main.py")

@@ -130,3 +130,45 @@ def test_last_block_is_graded(sandbox_client):
     response = f"```python\n{PY_STDIO['wrong']}\n```\nFixed:\n```python\n{PY_STDIO['correct']}\n```\nDone."
     item = {"domain": "code", "response": response, "reference": STDIO}
     assert sandbox_client.post("/v1/score", json={"items": [item]}).json()["results"][0]["reward"] == 1.0
+
+
+def test_test_code_helpers_and_stdlib(sandbox_client):
+    """HumanEval/38's check calls the prompt's encode_cyclic: it must be in test_code (the
+    program's own copy is never used); MBPP asserts may use math with only the program importing it."""
+    program = (
+        "import math\n\ndef encode_cyclic(s):\n    return s\n\n"
+        "def decode_cyclic(s):\n    return s[-1:] + s[:-1]\n\ndef area(r):\n    return math.pi * r * r\n"
+    )
+    check = ("def check(candidate):\n    from random import randint, choice\n    import string\n"
+             "    for _ in range(20):\n        s = ''.join(choice(string.ascii_lowercase) for _ in range(randint(2, 9)))\n"
+             "        assert candidate(encode_cyclic(s)) == s\n")
+    helper = "def encode_cyclic(s):\n    return s[1:] + s[:1]\n\n"
+    assert score(sandbox_client, program, {"entry_point": "decode_cyclic", "test_code": helper + check})["reward"] == 1.0
+    missing = score(sandbox_client, program, {"entry_point": "decode_cyclic", "test_code": check})
+    assert missing["status"] == "error" and "test_code uses 'encode_cyclic' but does not define it" in missing["detail"]
+    mbpp = {"entry_point": "area", "test_code": "assert math.isclose(area(1), 3.141592653589793)\nassert area(0) == 0\n"}
+    assert score(sandbox_client, program, mbpp)["reward"] == 1.0
+
+
+@pytest.mark.parametrize("program,reward", [
+    ("a, b = map(int, input().split())\nprint(a + b)\nexit()\nprint('unreachable')", 1.0),
+    ("import sys\na, b = map(int, sys.stdin.readline().split())\nprint(a + b)\nquit(0)", 1.0),
+    ("a, b = map(int, open(0).read().split())\nprint(a + b)\nexit(3)", 0.0),
+    ("import sys\nsys.setrecursionlimit(10 ** 6)\ndef f(n):\n    return 0 if n == 0 else 1 + f(n - 1)\n"
+     "a, b = map(int, input().split())\nprint(f(a + b))", 1.0),
+    ("if __name__ == '__main__':\n    import sys\n    print(sum(map(int, sys.stdin.buffer.read().split())))", 1.0),
+    # what interpreter shutdown does: finalize open files, flush __stdout__, skip closed streams
+    ("import os\nout = os.fdopen(1, 'w')\nout.write(str(sum(map(int, input().split()))) + '\\n')", 1.0),
+    ("import io, sys\nsys.stdout = io.StringIO()\nprint(sum(map(int, input().split())))\n"
+     "sys.__stdout__.write(sys.stdout.getvalue())", 1.0),
+    ("print(sum(map(int, input().split())))\nimport sys\nsys.stdout.close()", 1.0),
+    ("print(sum(map(int, input().split())))\nimport sys\nsys.stdout.flush()\nsys.stdout = None", 1.0),
+])
+def test_programs_behave_as_under_python3(sandbox_client, program, reward):
+    assert score(sandbox_client, program, STDIO)["reward"] == reward
+
+
+def test_exit_in_function_harness(sandbox_client):
+    program = "def add(a, b):\n    if a > 5:\n        exit(0)\n    return a + b"
+    result = score(sandbox_client, program, CALLS)
+    assert [t["outcome"] for t in result["tests"]] == ["passed", "passed", "runtime_error", "runtime_error"]

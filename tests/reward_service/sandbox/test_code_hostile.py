@@ -204,3 +204,70 @@ def test_program_that_wrecks_its_directory(sandbox_client):
     result = score(sandbox_client, program, reference)
     assert result["reward"] < 1.0 and result["status"] == "incorrect", result
     assert_still_healthy(sandbox_client)
+
+
+@pytest.mark.parametrize("swap,reward", [
+    ("os.unlink('stderr'); os.mkfifo('stderr')", 1.0),               # a reader opening it would block
+    ("os.unlink('stderr'); os.symlink('/proc/self/fd/0', 'stderr')", 1.0),
+    ("os.unlink('stdout'); os.symlink('/dev/zero', 'stdout')", 0.0),  # a reader would never stop
+    ("os.unlink('stdout'); os.mkfifo('stdout')", 0.0),
+    ("os.unlink('stdout'); os.mkdir('stdout')", 0.0),
+])
+def test_swapping_its_output_files(sandbox_client, swap, reward):
+    """Nothing may block or flood the runner; the answer counts only from the real output file
+    (the stdout swaps lose the printed 5; a swapped stderr leaves it intact)."""
+    result = score(sandbox_client, f"import os, sys\nprint(5)\nsys.stdout.flush()\n{swap}", STDIO)
+    assert result["reward"] == reward and result["status"] in ("correct", "incorrect"), result
+    assert_still_healthy(sandbox_client)
+
+
+@pytest.mark.parametrize("first", ["", "open('/proc/self/oom_score_adj', 'w').write('0')\n"],
+                         ids=["plain", "lowers-its-oom-score"])
+def test_memory_outside_its_address_space(sandbox_client, first):
+    """memfd pages count against the container, not the program's rlimit; the OOM killer must
+    pick the program (it runs with oom_score_adj 1000), and if the sandbox still breaks, the
+    job is rerun once and then scored 0, never `error`."""
+    program = first + ("import os\nblock = b'x' * (1 << 16)\nfds = [os.memfd_create('x') for _ in range(200)]\n"
+               "for fd in fds:\n    for _ in range(128):\n        os.write(fd, block)\n" + CORRECT)
+    result = score(sandbox_client, program, STDIO)
+    assert result["reward"] == 0.0 and result["status"] == "incorrect", result
+    assert_still_healthy(sandbox_client)
+
+
+def test_assert_true_statements_are_not_free_tests(sandbox_client):
+    check = ("def check(candidate):\n    assert True, 'This prints if this assert fails 1'\n"
+             "    assert candidate(1) == 2\n    assert True, 'This prints if this assert fails 2'\n"
+             "    assert candidate(2) == 4\n")
+    reference = {"entry_point": "f", "test_code": check}
+    assert score(sandbox_client, "pass", reference)["reward"] == 0.0
+    assert score(sandbox_client, "def f(x):\n    return 2 * x", reference)["reward"] == 1.0
+    result = score(sandbox_client, "def f(x):\n    return 2 if x == 1 else 0", reference)
+    assert result["reward"] == 0.5 and len(result["tests"]) == 2
+
+
+def test_program_cannot_supply_the_checkers_helpers(sandbox_client):
+    """HumanEval/32: check() judges find_zero with poly(); a program defining a lenient poly of
+    its own must not be asked."""
+    check = ("import math\n\ndef check(candidate):\n    for coeffs in ([1, 2], [-6, 11, -6, 1]):\n"
+             "        assert math.fabs(poly(coeffs, candidate(coeffs))) < 1e-4\n")
+    helper = "def poly(xs, x):\n    return sum(c * x ** i for i, c in enumerate(xs))\n\n"
+    cheat = "def poly(xs, x):\n    return 0\n\ndef find_zero(xs):\n    return 0.0\n"
+    assert score(sandbox_client, cheat, {"entry_point": "find_zero", "test_code": helper + check})["reward"] == 0.0
+    assert score(sandbox_client, cheat, {"entry_point": "find_zero", "test_code": check})["status"] == "error"
+
+
+@pytest.mark.parametrize("body", ["import time\n    time.sleep(10)", "import os\n    os._exit(0)"])
+def test_catching_exceptions_does_not_hide_a_crash_or_timeout(sandbox_client, body):
+    check = ("def check(candidate):\n    try:\n        candidate(-1)\n    except Exception:\n        pass\n"
+             "    else:\n        assert False\n")
+    result = score(sandbox_client, f"def f(x):\n    {body}", {"entry_point": "f", "test_code": check, "time_limit_s": 1})
+    assert result["reward"] == 0.0, result
+    raising = score(sandbox_client, "def f(x):\n    raise ValueError('negative')",
+                    {"entry_point": "f", "test_code": check.replace("Exception", "ValueError")})
+    assert raising["reward"] == 1.0, raising  # the exception the test expects still reaches it
+
+
+def test_function_call_int_answers_are_exact(sandbox_client):
+    reference = {"entry_point": "f", "tests": [{"args": [], "expected": 10 ** 18 + 1}, {"args": [], "expected": 2}]}
+    assert score(sandbox_client, "def f():\n    return 1e18", reference)["reward"] == 0.0
+    assert score(sandbox_client, "def f():\n    return 2.0", {**reference, "tests": reference["tests"][1:]})["reward"] == 1.0
