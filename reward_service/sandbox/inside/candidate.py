@@ -49,11 +49,12 @@ class Candidate:
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-E", "-s", "-S", "-B", os.path.join(HERE, "serve.py"),
-                 job["source_path"], job["entry_point"], str(calls_r), str(results_w)],
+                 job["source_path"], job["entry_point"], str(calls_r), str(results_w), "1" if self.sandboxed else "0"],
                 pass_fds=(calls_r, results_w), stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                 cwd=job["work"], env=ENV,
-                preexec_fn=lambda: confine(job["memory_mb"] * MB, job["total_time_limit_s"],
-                                           job["output_limit_bytes"], self.sandboxed),
+                # Only limits here: this fork still holds the tests until exec, so it stays
+                # non-dumpable; serve.py raises its own OOM score once it is a new image.
+                preexec_fn=lambda: confine(job["memory_mb"] * MB, job["total_time_limit_s"], job["output_limit_bytes"]),
             )
         finally:
             os.close(out)

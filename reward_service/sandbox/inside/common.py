@@ -9,7 +9,7 @@ import select
 import stat
 import time
 
-__all__ = ["ENV", "confine", "dumpable", "send", "read_line", "read_regular", "open_output", "tail"]
+__all__ = ["ENV", "confine", "first_to_die", "dumpable", "send", "read_line", "read_regular", "open_output", "tail"]
 
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
 
@@ -20,23 +20,31 @@ def dumpable(flag: bool) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(4, int(flag), 0, 0, 0)  # PR_SET_DUMPABLE
 
 
-def confine(memory_bytes: int, cpu_s: float, file_bytes: int, sandboxed: bool) -> None:
+def confine(memory_bytes: int, cpu_s: float, file_bytes: int) -> None:
     """Run in a fresh child before it runs the program: own session (so its whole process group
-    can be killed), address-space, CPU-time and file-size caps, no core files, and first in
-    line for the kernel's OOM killer, so the judge processes around it survive."""
+    can be killed), address-space, CPU-time and file-size caps, a 64 MB stack (deep recursion is
+    legal in C++; glibc also reserves this much address space per thread, so not more), no core
+    files."""
     os.setsid()
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    stack = min(64 * 2**20, memory_bytes // 4)
+    resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
     cpu = int(cpu_s) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    dumpable(True)  # a non-dumpable process may not write its own /proc/self files
-    if sandboxed:
-        try:
-            with open("/proc/self/oom_score_adj", "w") as f:
-                f.write("1000")
-        except OSError:
-            pass
+
+
+def first_to_die() -> None:
+    """Put this process first in line for the kernel's OOM killer, before the runner, zygote and
+    judge. Writing /proc/self needs a dumpable process, so call it only where no secret is in
+    memory (the zygote's forks, the compiler before any program ran, serve.py after exec)."""
+    dumpable(True)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
 
 
 def send(stream, obj) -> None:

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 
-from common import ENV, confine, dumpable, read_line, read_regular, send, tail
+from common import ENV, confine, dumpable, first_to_die, read_line, read_regular, send, tail
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON = [sys.executable, "-E", "-s", "-S", "-B"]
@@ -79,6 +79,12 @@ def fresh_test_files(work: str, stdin: str) -> None:
     write(os.path.join(work, "input"), stdin)
 
 
+def compiler_limits(limit: float, sandboxed: bool) -> None:
+    confine(4096 * MB, limit, 64 * MB)
+    if sandboxed:  # no program has run in this job yet: nothing could read this fork's memory
+        first_to_die()
+
+
 def compile_cpp(work: str, job: dict, sandboxed: bool) -> str | None:
     """Compiler message if main.cpp does not compile, else None."""
     limit = job["compile_time_limit_s"]
@@ -87,7 +93,7 @@ def compile_cpp(work: str, job: dict, sandboxed: bool) -> str | None:
         proc = subprocess.Popen(
             ["g++", "-std=c++17", "-O2", "-pipe", "-o", "main", "main.cpp"],
             cwd=work, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=ENV,
-            preexec_fn=lambda: confine(4096 * MB, limit, 64 * MB, sandboxed),
+            preexec_fn=lambda: compiler_limits(limit, sandboxed),
         )
         try:
             proc.wait(timeout=limit)

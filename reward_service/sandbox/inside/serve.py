@@ -1,4 +1,5 @@
-"""The program's own process for call and assert tests: `serve.py SOURCE ENTRY_POINT FD_IN FD_OUT`.
+"""The program's own process for call and assert tests: `serve.py SOURCE ENTRY_POINT FD_IN FD_OUT
+SANDBOXED`.
 Runs the program once as module `solution` (its `if __name__ == "__main__"` block does not run),
 then answers call requests from the judge, one JSON line each way, with tagged values (codec.py).
 Everything it sends is only a value: the verdict is made in the judge's process."""
@@ -11,10 +12,13 @@ import sys
 import traceback
 
 from codec import decode, encode
+from common import first_to_die
 
 
 def main() -> None:
-    source_path, entry_point, fd_in, fd_out = sys.argv[1:5]
+    source_path, entry_point, fd_in, fd_out, sandboxed = sys.argv[1:6]
+    if sandboxed == "1":
+        first_to_die()
     calls, results = os.fdopen(int(fd_in), "rb"), os.fdopen(int(fd_out), "wb")
     sys.argv, sys.path[0] = [source_path], os.path.dirname(source_path)
     sys.set_int_max_str_digits(0)

@@ -20,7 +20,7 @@ import time
 import traceback
 import types
 
-from common import confine, dumpable, send
+from common import confine, dumpable, first_to_die, send
 
 MB = 2**20
 
@@ -90,7 +90,9 @@ def child(work: str, language: str, code, request: dict, sandboxed: bool) -> Non
             os.dup2(opened, fd)
             os.close(opened)
         os.closerange(3, 1 << 16)
-        confine(request["memory_mb"] * MB, request["time_limit_s"], request["output_limit_bytes"], sandboxed)
+        confine(request["memory_mb"] * MB, request["time_limit_s"], request["output_limit_bytes"])
+        if sandboxed:
+            first_to_die()
         if language == "cpp":
             os.execve("./main", ["./main"], os.environ)
         run_python(code, os.path.join(work, "main.py"))

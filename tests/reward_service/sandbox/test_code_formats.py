@@ -172,3 +172,16 @@ def test_exit_in_function_harness(sandbox_client):
     program = "def add(a, b):\n    if a > 5:\n        exit(0)\n    return a + b"
     result = score(sandbox_client, program, CALLS)
     assert [t["outcome"] for t in result["tests"]] == ["passed", "passed", "runtime_error", "runtime_error"]
+
+
+def test_cpp_deep_recursion_and_threads(sandbox_client):
+    """A DFS a million frames deep needs more than the default 8 MB stack; threads still start."""
+    program = ("#include <cstdio>\n#include <thread>\n"
+               "long depth(long n) { volatile char pad[40] = {}; pad[n % 40] = 1; if (n == 0) return 0;\n"
+               "  long r = depth(n - 1); return r + pad[n % 40] - 1; }  // 0, a million frames deep\n"
+               "int main() { long a, b; scanf(\"%ld %ld\", &a, &b); long r = 0;\n"
+               "  std::thread t([&] { r = depth(1000000); }); t.join();\n"
+               "  std::thread u([&] { r += a + b; }); u.join(); printf(\"%ld\\n\", r + depth(1000000)); }")
+    reference = {**STDIO, "language": "cpp"}
+    result = score(sandbox_client, program, reference, "cpp")
+    assert result["reward"] == 1.0, result

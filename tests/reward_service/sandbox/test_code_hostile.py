@@ -5,8 +5,6 @@ must be healthy and score a correct program in the same (reused) container.
 The task: read two integers, print their sum. The pool has one container per language, so the
 next submission always lands in the container the hostile one just used."""
 
-import os
-import signal
 import uuid
 
 import pytest
