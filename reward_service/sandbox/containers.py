@@ -116,7 +116,6 @@ class Container:
             self.proc.kill()
             await self.proc.wait()
 
-
     async def kill(self) -> None:
         """Remove at once, even when the runner is stuck in a job."""
         if self.name:

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "image_tag", "build", "docker_env"]
+__all__ = ["LANGUAGES", "image_tag", "image_exists", "engine_problem", "build", "docker_env"]
 
 LANGUAGES = ("python", "cpp")
 INSIDE = Path(__file__).parent / "inside"
@@ -47,12 +47,25 @@ def _docker(args: list[str], env: dict, timeout: float = 60, **kwargs) -> subpro
     return subprocess.run(["docker", *args], env=env, timeout=timeout, capture_output=True, text=True, **kwargs)
 
 
-def _exists(image: str, env: dict) -> bool:
-    return _docker(["image", "inspect", image], env).returncode == 0
+def image_exists(image: str, env: dict) -> bool:
+    return _docker(["image", "inspect", image], env, timeout=20).returncode == 0
+
+
+def engine_problem(env: dict) -> str | None:
+    """None when a Docker engine answers, else why not and what to do (for the build command and
+    for the service, which then keeps the code domain off)."""
+    try:
+        info = _docker(["version", "--format", "{{.Server.Version}}"], env, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"cannot run the docker command line ({exc}); install Docker first"
+    if info.returncode != 0:
+        return (f"the Docker engine is not reachable: {info.stderr.strip()[:300]}; start it, or point "
+                "DOCKER_HOST (REWARD_SANDBOX_DOCKER_HOST for the service) at one")
+    return None
 
 
 def _local_base(mirror: str, env: dict, log: Callable[[str], None]) -> str:
-    if _exists(LOCAL_BASE, env):
+    if image_exists(LOCAL_BASE, env):
         return LOCAL_BASE
     if os.geteuid() != 0 or not shutil.which("debootstrap"):
         raise ValueError("no registry answered and building a base offline needs root and debootstrap "
@@ -74,7 +87,7 @@ def _local_base(mirror: str, env: dict, log: Callable[[str], None]) -> str:
 def _base(language: str, base: str, mirror: str, env: dict, log: Callable[[str], None]) -> str:
     stock = STOCK_BASES[language]
     if base in ("auto", "registry"):
-        if _exists(stock, env):
+        if image_exists(stock, env):
             return stock
         log(f"pulling {stock}")
         pulled = _docker(["pull", stock], env, timeout=600)
@@ -90,17 +103,14 @@ def build(languages=LANGUAGES, base: str = "auto", mirror: str = DEFAULT_MIRROR,
           docker_host: str | None = None, log: Callable[[str], None] = print) -> list[str]:
     """Build the sandbox images that are missing (all with `force`); returns their tags."""
     env = docker_env(docker_host)
-    try:
-        info = _docker(["version", "--format", "{{.Server.Version}}"], env, timeout=30)
-    except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
-        raise ValueError(f"cannot run the docker command line ({exc}); install Docker first") from None
-    if info.returncode != 0:
-        raise ValueError(f"the Docker engine is not reachable: {info.stderr.strip()}")
+    problem = engine_problem(env)
+    if problem:
+        raise ValueError(problem)
     tags = []
     for language in languages:
         tag = image_tag(language)
         tags.append(tag)
-        if _exists(tag, env) and not force:
+        if image_exists(tag, env) and not force:
             log(f"{tag} is already built")
             continue
         base_image = _base(language, base, mirror, env, log)

@@ -19,7 +19,7 @@ from reward_service.pool import Job
 from reward_service.sandbox.containers import (
     Container, Limits, docker_command, native_command, new_owner, remove_containers,
 )
-from reward_service.sandbox.images import LANGUAGES, docker_env, image_tag
+from reward_service.sandbox.images import LANGUAGES, docker_env, engine_problem, image_exists, image_tag
 from reward_service.verifiers import base, code
 from reward_service.verifiers.text import final_text
 
@@ -79,17 +79,12 @@ class SandboxPool:
     def _preflight(self) -> str | None:
         if self.native:
             return None
-        try:
-            info = subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"], env=self.env,
-                                  capture_output=True, text=True, timeout=20)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"the docker command failed ({exc}); install Docker and start its engine"
-        if info.returncode != 0:
-            return f"the Docker engine is unreachable ({info.stderr.strip()[:300]}); start it, or set REWARD_SANDBOX_DOCKER_HOST"
+        problem = engine_problem(self.env)
+        if problem:
+            return problem
         for language in LANGUAGES:
             tag = image_tag(language)
-            found = subprocess.run(["docker", "image", "inspect", tag], env=self.env, capture_output=True, timeout=20)
-            if found.returncode != 0:
+            if not image_exists(tag, self.env):
                 return f"sandbox image {tag} is missing; build it with `prorl sandbox build`"
         removed = remove_containers(self.env, only_dead_owners=True)
         if removed:
@@ -179,10 +174,11 @@ class SandboxPool:
                 self._retire(container, language, "recycled")
             else:
                 self._free[language].put_nowait(container)
+            elapsed = time.perf_counter() - started
             try:
-                return code.verdict(result, program), time.perf_counter() - started
+                return code.verdict(result, program), elapsed
             except (KeyError, TypeError, ValueError) as exc:
-                return base.error(f"the sandbox sent a malformed result ({exc!r})", program[:2000]), 0.0
+                return base.error(f"the sandbox sent a malformed result ({exc!r})", program[:2000]), elapsed
 
     async def _broken_twice(self, exc: RuntimeError, program: str) -> base.Verdict:
         """A job that broke two containers: the program's doing (its reward is 0, so that a

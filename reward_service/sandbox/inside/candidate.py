@@ -11,7 +11,7 @@ import sys
 import time
 
 from codec import decode, encode
-from common import ENV, confine, open_output, read_line, send, tail
+from common import ENV, confine, kill_group, open_output, read_line, send, tail
 
 __all__ = ["Failure", "JudgeError", "Candidate"]
 
@@ -40,12 +40,13 @@ class Candidate:
         self.proc = None
         self.last_failure: Failure | None = None  # the judge checks it after each test
         self.out = os.path.join(job["work"], "stdout")
+        self.err = os.path.join(job["work"], "stderr")
 
     def _start(self, deadline: float) -> None:
         job = self.job
         calls_r, calls_w = os.pipe()
         results_r, results_w = os.pipe()
-        out, err = open_output(self.out), open_output(os.path.join(job["work"], "stderr"))
+        out, err = open_output(self.out), open_output(self.err)
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-E", "-s", "-S", "-B", os.path.join(HERE, "serve.py"),
@@ -112,13 +113,13 @@ class Candidate:
         code = self.proc.wait()
         if self._over_output():
             return "output_limit", f"wrote more than {self.job['output_limit_bytes']} bytes"
-        if code in (-signal.SIGKILL, -signal.SIGSEGV) and "MemoryError" in tail(self.out.replace("stdout", "stderr")):
+        if code in (-signal.SIGKILL, -signal.SIGSEGV) and "MemoryError" in tail(self.err):
             return "memory_limit", f"over the {self.job['memory_mb']} MB memory limit"
         if code == -signal.SIGXCPU:
             return "time_limit", "ran out of CPU time"
         if code == -signal.SIGKILL:
             return "memory_limit", "killed (out of memory)"
-        stderr = tail(self.out.replace("stdout", "stderr"), 250)
+        stderr = tail(self.err, 250)
         return "runtime_error", f"the program's process exited with {code}: {stderr}"
 
     def _over_output(self) -> bool:
@@ -132,17 +133,11 @@ class Candidate:
     def stop(self) -> None:
         if self.proc is None:
             return
-        for kill in (os.killpg, os.kill):
-            try:
-                kill(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        kill_group(self.proc.pid)
         self.proc.wait()
         self.calls.close()
         os.close(self.results)
         self.proc = None
-
-
 
 
 def _program_exception(answer: dict) -> BaseException:

@@ -6,10 +6,11 @@ import json
 import os
 import resource
 import select
+import signal
 import stat
 import time
 
-__all__ = ["ENV", "confine", "first_to_die", "dumpable", "send", "read_line", "read_regular", "open_output", "tail"]
+__all__ = ["ENV", "confine", "kill_group", "first_to_die", "dumpable", "send", "read_line", "read_regular", "open_output", "tail"]
 
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
 
@@ -33,6 +34,15 @@ def confine(memory_bytes: int, cpu_s: float, file_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL the process `pid` and its process group (it was started in a session of its own)."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def first_to_die() -> None:

@@ -14,6 +14,7 @@ Who holds what (the threat model is in reward_service/sandbox/__init__.py):
   objects removed. The result says whether that worked; if not, the host replaces the container.
 """
 
+import ctypes
 import json
 import os
 import shutil
@@ -260,8 +261,6 @@ def others() -> list[str]:
 
 
 def remove_ipc() -> None:
-    import ctypes
-
     libc = ctypes.CDLL(None)
     for kind, remove in (("shm", libc.shmctl), ("msg", libc.msgctl)):
         for line in _ipc_rows(kind):

@@ -20,7 +20,7 @@ import time
 import traceback
 import types
 
-from common import confine, dumpable, first_to_die, send
+from common import confine, dumpable, first_to_die, kill_group, send
 
 MB = 2**20
 
@@ -108,11 +108,7 @@ def run_one(work: str, language: str, code, request: dict, sandboxed: bool) -> d
     pidfd = os.pidfd_open(pid)
     timed_out = not select.select([pidfd], [], [], request["time_limit_s"])[0]
     if timed_out:
-        for kill in (os.killpg, os.kill):
-            try:
-                kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        kill_group(pid)
     _, status, _ = os.wait4(pid, 0)
     elapsed = time.monotonic() - start
     os.close(pidfd)
@@ -122,10 +118,7 @@ def run_one(work: str, language: str, code, request: dict, sandboxed: bool) -> d
         except ProcessLookupError:
             pass
     else:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        kill_group(pid)
     return {
         "returncode": os.waitstatus_to_exitcode(status),
         "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0,

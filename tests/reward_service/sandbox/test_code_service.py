@@ -58,11 +58,11 @@ def test_unreachable_docker_engine_is_an_error_not_a_hang(server_process):
         items = [code_item(CORRECT, STDIO), {"domain": "math", "response": "\\boxed{2}", "reference": {"answer": "2"}}]
         for _ in range(50):  # the first check of the engine takes a moment
             results = http.post("/v1/score", json={"items": items}).json()["results"]
-            if "unreachable" in results[0]["detail"]:
+            if "not reachable" in results[0]["detail"]:
                 break
         code, math = results
     assert ready["status"] == "ready"
-    assert code["status"] == "error" and "Docker engine is unreachable" in code["detail"], code
+    assert code["status"] == "error" and "Docker engine is not reachable" in code["detail"], code
     assert math["status"] == "correct"
 
 
