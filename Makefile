@@ -42,6 +42,7 @@ score-sample: setup  ## start the reward service and score examples/math_batch.j
 
 bench: setup
 	$(BIN)/python benchmarks/bench_math.py
+	$(BIN)/python benchmarks/bench_domains.py
 
 bench-code: sandbox
 	$(BIN)/python benchmarks/bench_code.py

@@ -1,4 +1,4 @@
-"""The trainer's subcommands of `prorl`: train, eval, plot. Heavy imports (torch, transformers)
+"""The trainer's subcommands of `prorl`: train, eval, plot, data. Heavy imports (torch, transformers)
 happen inside the commands, so `prorl serve` works on a machine with only the service installed."""
 
 import argparse
@@ -55,6 +55,96 @@ def _plot(args: argparse.Namespace) -> None:
     print(plot_run(args.run_dir, args.out))
 
 
+def _data_convert(args: argparse.Namespace) -> None:
+    from trainer.data import write_rows
+    from trainer.datasets import convert
+
+    options = {}
+    if args.tests or args.language:
+        if args.domain != "code":
+            raise ValueError("--tests and --language apply to the code domain only")
+        options = {"tests": args.tests, "language": args.language}
+    report = convert(args.domain, args.inputs, fmt=args.format, on_error=args.on_error, limit=args.limit,
+                     shuffle=args.shuffle, seed=args.seed, options=options)
+    if not report.rows:
+        raise ValueError(f"no usable rows in {', '.join(args.inputs)}:\n{report.summary(args.out)}")
+    write_rows(args.out, report.rows)
+    print(report.summary(args.out))
+
+
+def _data_logic(args: argparse.Namespace) -> None:
+    from trainer.data import write_rows
+    from trainer.datasets import logic
+
+    if args.list:
+        print("\n".join(logic.task_names()))
+        return
+    if not args.tasks or not args.out:
+        raise ValueError("give --tasks (comma-separated, or all) and --out, or --list to see the tasks")
+    rows = logic.generate(args.tasks, args.count, args.seed)
+    write_rows(args.out, rows)
+    print(f"wrote {len(rows)} rows ({args.count} per task, {len(rows) // args.count} tasks, seed {args.seed}) to {args.out}")
+
+
+def _data_samples(args: argparse.Namespace) -> None:
+    from trainer.datasets import write_samples
+
+    for domain, count in write_samples(args.domains, args.out).items():
+        print(f"{domain}: {count} rows -> {os.path.join(args.out, domain + '.jsonl')}")
+
+
+_DATA_HELP = """Training sets as JSONL rows (prompt, domain, reference), offline.
+
+  prorl data convert math deepscaler.parquet --out math.jsonl
+  prorl data convert code apps.jsonl humaneval.jsonl --out code.jsonl --on-error skip
+  prorl data logic --tasks countdown,sudoku --count 500 --seed 0 --out logic.jsonl
+  prorl data logic --list
+  prorl data samples --out data/samples"""
+
+_CONVERT_HELP = """Formats, detected per file from the first row's keys (or forced with --format):
+  math: gsm8k, deepscaler (problem|question + answer), math (problem + solution with \\boxed{})
+  code: apps / taco (question + input_output), codecontests, humaneval, mbpp
+  stem: gpqa, sciq, arc, mmlu (multiple choice), open (question + answer)
+  instruction: ifeval
+Files: .jsonl, .json (a list of rows) or .parquet."""
+
+
+def _add_data(sub) -> None:
+    data = sub.add_parser("data", help="build training sets: convert public datasets, generate logic puzzles, samples",
+                          description=_DATA_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+
+    conv = data_sub.add_parser("convert", help="convert public dataset files of one domain to training rows",
+                               description=_CONVERT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    conv.add_argument("domain", help="math, code, stem or instruction")
+    conv.add_argument("inputs", nargs="+", metavar="INPUT", help="dataset files (.jsonl, .json, .parquet)")
+    conv.add_argument("--out", required=True, help="output JSONL")
+    conv.add_argument("--format", default=None, help="force a format instead of detecting it per file")
+    conv.add_argument("--on-error", default="fail", choices=["fail", "skip"],
+                      help="a bad row stops with its file:line (fail) or is skipped and counted (skip)")
+    conv.add_argument("--limit", type=int, default=0, help="write at most N rows (0 = all)")
+    conv.add_argument("--shuffle", action="store_true", help="shuffle the rows (before --limit)")
+    conv.add_argument("--seed", type=int, default=0, help="seed for --shuffle")
+    conv.add_argument("--tests", default="", help="code, CodeContests: test splits, e.g. public,private,generated "
+                                                  "(default public,private)")
+    conv.add_argument("--language", default=None, choices=["python", "cpp"],
+                      help="code, stdin/stdout problems: the language asked for (default python)")
+    conv.set_defaults(run=_data_convert)
+
+    logic = data_sub.add_parser("logic", help="generate Reasoning Gym puzzles (offline)")
+    logic.add_argument("--tasks", default="", help="comma-separated task names, or all (composite left out)")
+    logic.add_argument("--count", type=int, default=100, help="rows per task")
+    logic.add_argument("--seed", type=int, default=0, help="each task's seed is derived from this and its name")
+    logic.add_argument("--out", default="", help="output JSONL")
+    logic.add_argument("--list", action="store_true", help="list the tasks and exit")
+    logic.set_defaults(run=_data_logic)
+
+    samples = data_sub.add_parser("samples", help="write the built-in sample sets, one JSONL per domain")
+    samples.add_argument("domains", nargs="*", metavar="DOMAIN", help="math, code, stem, instruction, logic (default all)")
+    samples.add_argument("--out", required=True, help="output folder")
+    samples.set_defaults(run=_data_samples)
+
+
 def add_commands(sub) -> None:
     train = sub.add_parser("train", help="GRPO training (ProRL recipe) against the reward service")
     train.add_argument("--config", help="YAML config (configs/demo.yaml, configs/prorl.yaml)")
@@ -80,6 +170,8 @@ def add_commands(sub) -> None:
     plot.add_argument("run_dir", metavar="run", help="the run's output_dir")
     plot.add_argument("--out", default="", help="PNG path (default <run>/curves.png)")
     plot.set_defaults(run=_plot)
+
+    _add_data(sub)
 
 
 def configure_logging() -> None:

@@ -8,10 +8,11 @@ line and field, never a silent drop.
 
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Row", "read_rows", "write_rows", "prompt_ids", "arithmetic_rows", "BOXED_INSTRUCTION"]
+__all__ = ["Row", "jsonl_records", "read_rows", "write_rows", "prompt_ids", "arithmetic_rows", "BOXED_INSTRUCTION"]
 
 BOXED_INSTRUCTION = "Put the final answer in \\boxed{}."
 
@@ -47,18 +48,21 @@ def _check(row, where: str) -> Row:
     return Row(prompt, row["domain"], row["reference"], extra)
 
 
-def read_rows(path: str | Path) -> list[Row]:
-    rows = []
+def jsonl_records(path: str | Path) -> Iterator[tuple[str, object]]:
+    """(`file:line`, parsed object) for each non-blank line; bad JSON names its line."""
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             where = f"{path}:{number}"
             try:
-                parsed = json.loads(line)
+                yield where, json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-            rows.append(_check(parsed, where))
+
+
+def read_rows(path: str | Path) -> list[Row]:
+    rows = [_check(parsed, where) for where, parsed in jsonl_records(path)]
     if not rows:
         raise ValueError(f"{path}: no rows")
     return rows

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from reward_service.verifiers import code, math
+from reward_service.verifiers import code, instruction, logic, math, stem
 from reward_service.verifiers.base import STATUSES, Verdict
 
 __all__ = ["Domain", "DOMAINS", "get_domain", "domain_names", "Verdict", "STATUSES"]
@@ -28,6 +28,11 @@ DOMAINS: dict[str, Domain] = {
     for d in [
         Domain("math", math.Reference, math.verify, "final answer checked by sympy equivalence"),
         Domain("code", code.Reference, None, "program run against test cases in a Docker sandbox", "sandbox"),
+        Domain("stem", stem.Reference, stem.verify,
+               "multiple choice by the chosen letter; numbers with units within a relative tolerance"),
+        Domain("logic", logic.Reference, logic.verify, "Reasoning Gym puzzle scored by the task's own verifier"),
+        Domain("instruction", instruction.Reference, instruction.verify,
+               "IFEval instructions (all 25 types, strict or loose); reward = fraction followed"),
     ]
 }
 

@@ -1,8 +1,12 @@
 """The real thing: `prorl serve` as a process (uvicorn) on a loopback port, spoken to over HTTP."""
 
 import httpx
+import pytest
 
 from tests.reward_service.api.test_score import item
+from tests.reward_service.sandbox.helpers import wait_code_ready
+from tests.trainer.test_samples_gold import WRONG, gold
+from trainer.datasets import SAMPLE_DOMAINS, sample_rows
 
 
 def test_served_over_http_with_auth(server_process):
@@ -26,3 +30,20 @@ def test_several_server_processes_share_metrics(server_process):
         text = http.get("/metrics").text
     line = next(l for l in text.splitlines() if l.startswith('reward_items_total{domain="math",status="correct"}'))
     assert float(line.split()[-1]) == 6.0
+
+
+@pytest.mark.docker
+def test_all_five_domains_in_one_batch(server_process):
+    """One request mixing every domain, each with a right and a wrong answer, to a real server."""
+    url = server_process(env={"REWARD_POOL_SIZE": "2", "REWARD_SANDBOX_ENABLED": "true", "REWARD_SANDBOX_POOL_SIZE": "1"})
+    items, expected = [], []
+    for domain in SAMPLE_DOMAINS:
+        row = sample_rows(domain)[0]
+        for kind, response in (("right", gold(row)), ("wrong", WRONG[domain])):
+            items.append({"id": f"{domain}-{kind}", "domain": domain, "response": response, "reference": row.reference})
+            expected.append((f"{domain}-{kind}", kind == "right"))
+    with httpx.Client(base_url=url, timeout=60) as http:
+        wait_code_ready(http)
+        results = http.post("/v1/score", json={"items": items}).json()["results"]
+    assert [(r["id"], r["reward"] == 1.0) for r in results] == expected
+    assert {r["status"] for r in results} <= {"correct", "incorrect", "no_answer"}

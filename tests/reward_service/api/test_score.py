@@ -72,7 +72,7 @@ def test_identical_items_are_computed_once(client):
         ({"items": "nope"}, "list"),
         ({"itemz": []}, "items"),
         ({"items": [{"domain": "math", "response": 5, "reference": {"answer": "1"}}]}, "string"),
-        ({"items": [{"domain": "mth", "response": "x", "reference": {"answer": "1"}}]}, "valid domains: code, math"),
+        ({"items": [{"domain": "mth", "response": "x", "reference": {"answer": "1"}}]}, "valid domains: code, instruction, logic, math, stem"),
         ({"items": [{"domain": "math", "response": "x", "reference": {}}]}, "a math reference takes: answer"),
         ({"items": [{"domain": "math", "response": "x", "reference": {"answr": "1"}}]}, "answer"),
         ({"items": [{"domain": "math", "response": "x", "reference": {"answer": "1"}, "option": {}}]}, "option"),

@@ -1,0 +1,161 @@
+"""Reading a physical quantity: a number, maybe in scientific notation, then maybe a unit.
+
+`6.02e23`, `6.02 \\times 10^{23}`, `6.02×10^23`, `1,500 kJ/mol`, `9.8\\,\\text{m/s}^2`, `-3.2 × 10^{-19} C`,
+`25%`. Units are read into base symbols with powers and a scale, so SI prefixes (`km` vs `m`,
+`mg` vs `kg`), `min`/`h` vs `s`, `L` vs `m^3` and `%` convert; any other unit word is compared
+by name. Every regex here is linear: no nested quantifiers over the text.
+"""
+
+import math
+import re
+from collections import Counter
+
+__all__ = ["Quantity", "read_quantity", "same_units"]
+
+_LATEX_WRAP = re.compile(r"\\(?:text|mathrm|textrm|mbox|operatorname|rm|textnormal)\s*\{([^{}]*)\}")
+_SPACING = re.compile(r"\\[,;:! ]|\\q?quad|~|\$|\\left|\\right")
+_NUMBER = re.compile(r"([-+]?)\s*(\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)")
+_EXPONENT = re.compile(r"\s*(?:[eE]\s*([-+]?\d{1,4})|(?:\\times|\\cdot|\*|x)\s*10\s*\^\s*\{?\s*([-+]?\d{1,4})\s*\}?)")
+_POWER_OF_TEN = re.compile(r"10\s*\^\s*\{?\s*([-+]?\d{1,4})\s*\}?")
+_UNIT_TEXT = re.compile(r"[A-Za-zµμΩÅ°%(][A-Za-z0-9µμΩÅ°%^{}()/*.\s\-]*")
+_FACTOR = re.compile(r"([A-Za-zµμΩÅ°%]+)(?:\^?\{?(-?\d)\}?)?")
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+_SUPERSCRIPT = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+")
+_ASSIGNED = re.compile(r"^.*(?:=|≈|\\approx)", re.DOTALL)
+_SIUNITX = re.compile(r"\\(?:SI|qty)\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_SIUNITX_ONE = re.compile(r"\\(?:num|si|unit)\s*\{([^{}]*)\}")
+_FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_HEDGE = re.compile(r"^(?:approximately|approx\.?|about|around|roughly|nearly|~)\s*", re.IGNORECASE)
+_PER = re.compile(r"\s+per\s+", re.IGNORECASE)
+_POWER_WORD = re.compile(r"\b(square|cubic)\s+([A-Za-z]+)|\b([A-Za-z]+)\s+(squared|cubed)\b", re.IGNORECASE)
+_PREFIX_WORDS = {"kilo": "k", "centi": "c", "milli": "m", "micro": "μ", "nano": "n", "mega": "M", "giga": "G",
+                 "pico": "p"}
+_UNICODE = {"−": "-", "×": "\\times ", "·": "*", "\\cdot": "*", "⋅": "*", "^\\circ": "°", "\\circ": "°",
+            "\\degree": "°", "\\%": "%", "\\Omega": "Ω", "\\mu ": "μ", "\\mu": "μ", "\\AA": "Å"}
+
+# symbol -> (base symbol, scale, power): the base units that prefixes and plain conversions map to.
+_UNITS = {
+    "m": ("m", 1.0, 1), "g": ("g", 1.0, 1), "s": ("s", 1.0, 1), "A": ("A", 1.0, 1), "K": ("K", 1.0, 1),
+    "mol": ("mol", 1.0, 1), "cd": ("cd", 1.0, 1), "N": ("N", 1.0, 1), "J": ("J", 1.0, 1), "W": ("W", 1.0, 1),
+    "Pa": ("Pa", 1.0, 1), "Hz": ("Hz", 1.0, 1), "C": ("C", 1.0, 1), "V": ("V", 1.0, 1), "Ω": ("Ω", 1.0, 1),
+    "ohm": ("Ω", 1.0, 1), "T": ("T", 1.0, 1), "F": ("F", 1.0, 1), "H": ("H", 1.0, 1), "eV": ("eV", 1.0, 1),
+    "L": ("m", 1e-3, 3), "l": ("m", 1e-3, 3), "min": ("s", 60.0, 1), "h": ("s", 3600.0, 1),
+    "hr": ("s", 3600.0, 1), "Å": ("m", 1e-10, 1), "bar": ("Pa", 1e5, 1), "atm": ("atm", 1.0, 1),
+    "M": ("M", 1.0, 1), "%": ("%", 1.0, 1), "°": ("°", 1.0, 1), "cal": ("cal", 1.0, 1), "u": ("u", 1.0, 1),
+}
+_UNPREFIXED = {"min", "h", "hr", "%", "°", "atm", "u", "Å"}
+_PREFIXES = {"Y": 1e24, "Z": 1e21, "E": 1e18, "P": 1e15, "T": 1e12, "G": 1e9, "M": 1e6, "k": 1e3, "h": 1e2,
+             "d": 1e-1, "c": 1e-2, "m": 1e-3, "μ": 1e-6, "µ": 1e-6, "u": 1e-6, "n": 1e-9, "p": 1e-12,
+             "f": 1e-15, "a": 1e-18}
+_WORDS = {"meter": "m", "meters": "m", "metre": "m", "metres": "m", "second": "s", "seconds": "s",
+          "sec": "s", "gram": "g", "grams": "g", "kilogram": "kg", "kilograms": "kg", "liter": "L",
+          "liters": "L", "litre": "L", "litres": "L", "hour": "h", "hours": "h", "minute": "min",
+          "minutes": "min", "joule": "J", "joules": "J", "newton": "N", "newtons": "N", "volt": "V",
+          "volts": "V", "watt": "W", "watts": "W", "kelvin": "K", "ohms": "ohm", "percent": "%",
+          "degree": "°", "degrees": "°", "moles": "mol", "mole": "mol", "amp": "A", "amps": "A",
+          "ampere": "A", "amperes": "A", "pascal": "Pa", "pascals": "Pa", "hertz": "Hz", "coulomb": "C",
+          "coulombs": "C", "mph": "mph"}
+
+
+class Quantity:
+    """A value in base units (`scale` applied) with its unit as {base symbol: power}."""
+
+    def __init__(self, value: float, units: Counter, written: str):
+        self.value, self.units, self.written = value, units, written
+
+    def __repr__(self) -> str:
+        return f"Quantity({self.value!r}, {dict(self.units)!r})"
+
+
+def _superscript(match: re.Match) -> str:
+    return "^{" + match.group().translate(_SUPERSCRIPTS) + "}"
+
+
+def _power_word(match: re.Match) -> str:
+    if match.group(1):
+        return f"{match.group(2)}^{2 if match.group(1).lower() == 'square' else 3}"
+    return f"{match.group(3)}^{2 if match.group(4).lower() == 'squared' else 3}"
+
+
+def _tidy(text: str) -> str:
+    text = _SUPERSCRIPT.sub(_superscript, text)
+    text = _ASSIGNED.sub("", text)  # "v = 5 m/s", "F \approx 20 N": the value after the last sign
+    for old, new in _UNICODE.items():
+        text = text.replace(old, new)
+    text = _SIUNITX_ONE.sub(r"\1", _SIUNITX.sub(r"\1 \2", text))  # \SI{9.8}{m/s^2}, \num{6.02e23}
+    for _ in range(3):
+        text = _LATEX_WRAP.sub(r" \1", text)
+        text = _FRAC.sub(r"(\1)/(\2)", text)  # 9.8 \frac{m}{s^2}
+    text = _SPACING.sub(" ", text).replace("{,}", ".").strip()
+    text = _POWER_WORD.sub(_power_word, _PER.sub("/", text))  # "meters per second squared"
+    return _HEDGE.sub("", text).strip()
+
+
+def _factor(symbol: str) -> tuple[str, float, int] | None:
+    for word, prefix in _PREFIX_WORDS.items():  # "kilometers" -> km
+        if symbol.lower().startswith(word) and symbol[len(word):].lower() in _WORDS:
+            symbol = prefix + _WORDS[symbol[len(word):].lower()]
+            break
+    symbol = _WORDS.get(symbol.lower(), symbol) if len(symbol) > 3 else _WORDS.get(symbol, symbol)
+    if symbol == "kg":
+        return "g", 1e3, 1
+    if symbol in _UNITS:
+        return _UNITS[symbol]
+    head, rest = symbol[:1], symbol[1:]
+    if head in _PREFIXES and rest in _UNITS and rest not in _UNPREFIXED:
+        base, scale, power = _UNITS[rest]
+        return base, _PREFIXES[head] * scale, power
+    if len(symbol) == 1:
+        return None  # `2x`: a variable, not a unit
+    return symbol.lower(), 1.0, 1  # a unit word we don't know: compared by name
+
+
+def _units(text: str) -> tuple[float, Counter] | None:
+    """(scale, {base: power}) of a unit like `kJ/(mol*K)` or `m s^-2`, or None if it is not one."""
+    units, scale = Counter(), 1.0
+    text = text.replace("(", " ").replace(")", " ").replace("{", "").replace("}", "")
+    for part_index, part in enumerate(text.split("/")):
+        sign = 1 if part_index == 0 else -1
+        for piece in part.replace("*", " ").replace(".", " ").split():
+            match = _FACTOR.fullmatch(piece)
+            if match is None:
+                return None
+            factor = _factor(match.group(1))
+            if factor is None:
+                return None
+            base, factor_scale, base_power = factor
+            power = int(match.group(2) or 1) * sign
+            units[base] += base_power * power
+            scale *= factor_scale ** power
+    return scale, Counter({base: power for base, power in units.items() if power})
+
+
+def read_quantity(text: str) -> Quantity | None:
+    """The quantity `text` states, or None when it is not a number with an optional unit."""
+    text = _tidy(text)
+    power = _POWER_OF_TEN.match(text)
+    number = None if power else _NUMBER.match(text)
+    if number:
+        written, rest = number.group(1) + number.group(2).replace(",", ""), text[number.end():]
+        exponent = _EXPONENT.match(rest)
+        if exponent:
+            written += "e" + (exponent.group(1) or exponent.group(2))
+            rest = rest[exponent.end():]
+        mantissa = float(written)  # inf when out of range, refused below
+    elif power:
+        mantissa, rest = float("1e" + power.group(1)), text[power.end():]
+    else:
+        return None
+    rest = rest.strip()
+    if not rest:
+        return Quantity(mantissa, Counter(), "") if math.isfinite(mantissa) else None
+    if not _UNIT_TEXT.fullmatch(rest):
+        return None
+    read = _units(rest)
+    if read is None or not math.isfinite(mantissa * read[0]):
+        return None
+    return Quantity(mantissa * read[0], read[1], rest)
+
+
+def same_units(a: Quantity, b: Quantity) -> bool:
+    return a.units == b.units
