@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reward_service.verifiers import base
 from reward_service.verifiers.logic_guard import guard_answer, install_guards
-from reward_service.verifiers.text import last_boxed
+from reward_service.verifiers.text import boxed_spans, last_boxed
 
 __all__ = ["Reference", "Entry", "verify", "extract", "scorer", "task_names", "MAX_ANSWER_CHARS"]
 
@@ -91,11 +91,16 @@ def scorer(task: str, config_json: str = ""):
 
 
 def extract(text: str) -> str | None:
-    """The last `<answer>...</answer>` (stripped), else the last `\\boxed{}`, else None."""
+    """The last `<answer>...</answer>` (stripped; a lone box inside it unwrapped), else the last
+    `\\boxed{}`, else None."""
     close = text.rfind("</answer>")
     start = text.rfind("<answer>", 0, close) if close >= 0 else -1
     if start >= 0:
-        return text[start + len("<answer>"):close].strip()
+        answer = text[start + len("<answer>"):close].strip()
+        spans = boxed_spans(answer)
+        if len(spans) == 1 and spans[0][:2] == (0, len(answer)):
+            return spans[0][2].strip()  # <answer>\boxed{-61}</answer>
+        return answer
     return last_boxed(text)
 
 

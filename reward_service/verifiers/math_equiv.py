@@ -102,7 +102,7 @@ def numeric_value(text: str) -> float | None:
         if isinstance(p, Basic) and not p.free_symbols:
             try:
                 value = complex(p.evalf(30))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, AttributeError):  # a Tuple has no evalf
                 return None
             return value.real if value.imag == 0 else None
     return None

@@ -1,18 +1,25 @@
 """Reading a physical quantity: a number, maybe in scientific notation, then maybe a unit.
 
-`6.02e23`, `6.02 \\times 10^{23}`, `6.02×10^23`, `1,500 kJ/mol`, `9.8\\,\\text{m/s}^2`, `-3.2 × 10^{-19} C`,
-`25%`. Units are read into base symbols with powers and a scale, so SI prefixes (`km` vs `m`,
-`mg` vs `kg`), `min`/`h` vs `s`, `L` vs `m^3` and `%` convert; any other unit word is compared
-by name. Every regex here is linear: no nested quantifiers over the text.
+`6.02e23`, `6.02 \\times 10^{23}`, `6.02×10²³`, `1{,}500 kJ/mol`, `9.8\\,\\mathrm{m\\,s^{-2}}`,
+`\\SI{9.8}{m/s^2}`, `-3.2 × 10^{-19} C`, `25%`, `approximately 9.8 meters per second squared`.
+Units are read into SI base dimensions with a scale, so prefixes (`km`, `μm`, `kilometers`),
+derived units (`J` = `N m` = `kg m^2 s^-2`, `Hz` = `s^-1`, `M` = `mol/L`), `min`/`h`, `L`, `atm`,
+`bar` and `eV` convert; any other unit word is compared by name. Every regex here is linear: no
+ambiguous nested quantifiers over the text.
 """
 
 import math
 import re
 from collections import Counter
 
-__all__ = ["Quantity", "read_quantity", "same_units"]
+__all__ = ["Quantity", "read_quantity"]
 
-_LATEX_WRAP = re.compile(r"\\(?:text|mathrm|textrm|mbox|operatorname|rm|textnormal)\s*\{([^{}]*)\}")
+_LATEX_WRAP = re.compile(r"\\(?:text|mathrm|textrm|mbox|operatorname|rm|textnormal)\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
+_LATEX_THOUSANDS = re.compile(r"(\d)\{,\}(\d{3})(?!\d)")
+_MICRO = re.compile(r"μ\s+(?=[A-Za-z])")
+_CELSIUS = re.compile(r"°\s*([CF])\b")
+_REMARK = re.compile(r"(?:\s{0,5}\((?:to|rounded|approx\.?|approximately|about|correct|exact|in|with|using)\b[^()]*\)"
+                     r"|\s{1,5}(?:of|for)\s{1,5}[^/]*)$", re.IGNORECASE)  # "(to 3 s.f.)", "of NaCl"
 _SPACING = re.compile(r"\\[,;:! ]|\\q?quad|~|\$|\\left|\\right")
 _NUMBER = re.compile(r"([-+]?)\s*(\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)")
 _EXPONENT = re.compile(r"\s*(?:[eE]\s*([-+]?\d{1,4})|(?:\\times|\\cdot|\*|x)\s*10\s*\^\s*\{?\s*([-+]?\d{1,4})\s*\}?)")
@@ -26,24 +33,33 @@ _SIUNITX = re.compile(r"\\(?:SI|qty)\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _SIUNITX_ONE = re.compile(r"\\(?:num|si|unit)\s*\{([^{}]*)\}")
 _FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _HEDGE = re.compile(r"^(?:approximately|approx\.?|about|around|roughly|nearly|~)\s*", re.IGNORECASE)
-_PER = re.compile(r"\s+per\s+", re.IGNORECASE)
+_PER = re.compile(r"\s{1,5}per\s{1,5}", re.IGNORECASE)
 _POWER_WORD = re.compile(r"\b(square|cubic)\s+([A-Za-z]+)|\b([A-Za-z]+)\s+(squared|cubed)\b", re.IGNORECASE)
 _PREFIX_WORDS = {"kilo": "k", "centi": "c", "milli": "m", "micro": "μ", "nano": "n", "mega": "M", "giga": "G",
                  "pico": "p"}
-_UNICODE = {"−": "-", "×": "\\times ", "·": "*", "\\cdot": "*", "⋅": "*", "^\\circ": "°", "\\circ": "°",
+_UNICODE = {"−": "-", "×": "\\times ", "·": "*", "\\cdot": "*", "⋅": "*", "^{\\circ}": "°", "{}^\\circ": "°",
+            "^\\circ": "°", "\\circ": "°",
             "\\degree": "°", "\\%": "%", "\\Omega": "Ω", "\\mu ": "μ", "\\mu": "μ", "\\AA": "Å"}
 
-# symbol -> (base symbol, scale, power): the base units that prefixes and plain conversions map to.
+# symbol -> (scale, SI base dimensions): derived units expand, so `J` is `N m` is `kg m^2/s^2`.
+_MASS, _LENGTH, _TIME = {"kg": 1}, {"m": 1}, {"s": 1}
+_ENERGY = {"kg": 1, "m": 2, "s": -2}
+_PRESSURE = {"kg": 1, "m": -1, "s": -2}
 _UNITS = {
-    "m": ("m", 1.0, 1), "g": ("g", 1.0, 1), "s": ("s", 1.0, 1), "A": ("A", 1.0, 1), "K": ("K", 1.0, 1),
-    "mol": ("mol", 1.0, 1), "cd": ("cd", 1.0, 1), "N": ("N", 1.0, 1), "J": ("J", 1.0, 1), "W": ("W", 1.0, 1),
-    "Pa": ("Pa", 1.0, 1), "Hz": ("Hz", 1.0, 1), "C": ("C", 1.0, 1), "V": ("V", 1.0, 1), "Ω": ("Ω", 1.0, 1),
-    "ohm": ("Ω", 1.0, 1), "T": ("T", 1.0, 1), "F": ("F", 1.0, 1), "H": ("H", 1.0, 1), "eV": ("eV", 1.0, 1),
-    "L": ("m", 1e-3, 3), "l": ("m", 1e-3, 3), "min": ("s", 60.0, 1), "h": ("s", 3600.0, 1),
-    "hr": ("s", 3600.0, 1), "Å": ("m", 1e-10, 1), "bar": ("Pa", 1e5, 1), "atm": ("atm", 1.0, 1),
-    "M": ("M", 1.0, 1), "%": ("%", 1.0, 1), "°": ("°", 1.0, 1), "cal": ("cal", 1.0, 1), "u": ("u", 1.0, 1),
+    "m": (1.0, _LENGTH), "g": (1e-3, _MASS), "s": (1.0, _TIME), "A": (1.0, {"A": 1}), "K": (1.0, {"K": 1}),
+    "mol": (1.0, {"mol": 1}), "cd": (1.0, {"cd": 1}), "N": (1.0, {"kg": 1, "m": 1, "s": -2}), "J": (1.0, _ENERGY),
+    "W": (1.0, {"kg": 1, "m": 2, "s": -3}), "Pa": (1.0, _PRESSURE), "Hz": (1.0, {"s": -1}),
+    "C": (1.0, {"A": 1, "s": 1}), "V": (1.0, {"kg": 1, "m": 2, "s": -3, "A": -1}),
+    "Ω": (1.0, {"kg": 1, "m": 2, "s": -3, "A": -2}), "ohm": (1.0, {"kg": 1, "m": 2, "s": -3, "A": -2}),
+    "T": (1.0, {"kg": 1, "s": -2, "A": -1}), "F": (1.0, {"kg": -1, "m": -2, "s": 4, "A": 2}),
+    "H": (1.0, {"kg": 1, "m": 2, "s": -2, "A": -2}), "eV": (1.602176634e-19, _ENERGY), "cal": (4.184, _ENERGY),
+    "L": (1e-3, {"m": 3}), "l": (1e-3, {"m": 3}), "M": (1e3, {"mol": 1, "m": -3}), "min": (60.0, _TIME),
+    "h": (3600.0, _TIME), "hr": (3600.0, _TIME), "Å": (1e-10, _LENGTH), "bar": (1e5, _PRESSURE),
+    "atm": (101325.0, _PRESSURE), "mmHg": (133.322387415, _PRESSURE), "Torr": (133.322368421, _PRESSURE),
+    "u": (1.66053906660e-27, _MASS), "Da": (1.66053906660e-27, _MASS), "rad": (1.0, {}),
+    "%": (1.0, {"%": 1}), "°": (1.0, {"°": 1}), "degC": (1.0, {"degC": 1}), "degF": (1.0, {"degF": 1}),
 }
-_UNPREFIXED = {"min", "h", "hr", "%", "°", "atm", "u", "Å"}
+_UNPREFIXED = {"min", "h", "hr", "%", "°", "atm", "u", "Å", "degC", "degF", "mmHg", "Torr", "rad"}
 _PREFIXES = {"Y": 1e24, "Z": 1e21, "E": 1e18, "P": 1e15, "T": 1e12, "G": 1e9, "M": 1e6, "k": 1e3, "h": 1e2,
              "d": 1e-1, "c": 1e-2, "m": 1e-3, "μ": 1e-6, "µ": 1e-6, "u": 1e-6, "n": 1e-9, "p": 1e-12,
              "f": 1e-15, "a": 1e-18}
@@ -58,10 +74,10 @@ _WORDS = {"meter": "m", "meters": "m", "metre": "m", "metres": "m", "second": "s
 
 
 class Quantity:
-    """A value in base units (`scale` applied) with its unit as {base symbol: power}."""
+    """`number` as written, `value` in SI base units, `units` as {base: power}, `written` the unit text."""
 
-    def __init__(self, value: float, units: Counter, written: str):
-        self.value, self.units, self.written = value, units, written
+    def __init__(self, number: float, value: float, units: Counter, written: str):
+        self.number, self.value, self.units, self.written = number, value, units, written
 
     def __repr__(self) -> str:
         return f"Quantity({self.value!r}, {dict(self.units)!r})"
@@ -86,28 +102,28 @@ def _tidy(text: str) -> str:
     for _ in range(3):
         text = _LATEX_WRAP.sub(r" \1", text)
         text = _FRAC.sub(r"(\1)/(\2)", text)  # 9.8 \frac{m}{s^2}
-    text = _SPACING.sub(" ", text).replace("{,}", ".").strip()
+    text = _LATEX_THOUSANDS.sub(r"\1\2", text).replace("{,}", ".")  # 1{,}500 is 1500; 3{,}14 is 3.14
+    text = _CELSIUS.sub(r"deg\1", _MICRO.sub("μ", _SPACING.sub(" ", text))).strip()
     text = _POWER_WORD.sub(_power_word, _PER.sub("/", text))  # "meters per second squared"
     return _HEDGE.sub("", text).strip()
 
 
-def _factor(symbol: str) -> tuple[str, float, int] | None:
+def _factor(symbol: str) -> tuple[float, dict] | None:
+    """(scale, SI dimensions) of one unit symbol or word, maybe prefixed (`km`, `kilometers`)."""
     for word, prefix in _PREFIX_WORDS.items():  # "kilometers" -> km
         if symbol.lower().startswith(word) and symbol[len(word):].lower() in _WORDS:
             symbol = prefix + _WORDS[symbol[len(word):].lower()]
             break
     symbol = _WORDS.get(symbol.lower(), symbol) if len(symbol) > 3 else _WORDS.get(symbol, symbol)
-    if symbol == "kg":
-        return "g", 1e3, 1
     if symbol in _UNITS:
         return _UNITS[symbol]
     head, rest = symbol[:1], symbol[1:]
     if head in _PREFIXES and rest in _UNITS and rest not in _UNPREFIXED:
-        base, scale, power = _UNITS[rest]
-        return base, _PREFIXES[head] * scale, power
+        scale, dims = _UNITS[rest]
+        return _PREFIXES[head] * scale, dims
     if len(symbol) == 1:
         return None  # `2x`: a variable, not a unit
-    return symbol.lower(), 1.0, 1  # a unit word we don't know: compared by name
+    return 1.0, {symbol.lower(): 1}  # a unit word we don't know: compared by name
 
 
 def _units(text: str) -> tuple[float, Counter] | None:
@@ -123,9 +139,10 @@ def _units(text: str) -> tuple[float, Counter] | None:
             factor = _factor(match.group(1))
             if factor is None:
                 return None
-            base, factor_scale, base_power = factor
+            factor_scale, dims = factor
             power = int(match.group(2) or 1) * sign
-            units[base] += base_power * power
+            for base, base_power in dims.items():
+                units[base] += base_power * power
             scale *= factor_scale ** power
     return scale, Counter({base: power for base, power in units.items() if power})
 
@@ -146,16 +163,12 @@ def read_quantity(text: str) -> Quantity | None:
         mantissa, rest = float("1e" + power.group(1)), text[power.end():]
     else:
         return None
-    rest = rest.strip()
+    rest = _REMARK.sub("", rest).strip()
     if not rest:
-        return Quantity(mantissa, Counter(), "") if math.isfinite(mantissa) else None
+        return Quantity(mantissa, mantissa, Counter(), "") if math.isfinite(mantissa) else None
     if not _UNIT_TEXT.fullmatch(rest):
         return None
     read = _units(rest)
     if read is None or not math.isfinite(mantissa * read[0]):
         return None
-    return Quantity(mantissa * read[0], read[1], rest)
-
-
-def same_units(a: Quantity, b: Quantity) -> bool:
-    return a.units == b.units
+    return Quantity(mantissa, mantissa * read[0], read[1], rest)
