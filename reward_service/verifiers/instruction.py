@@ -44,7 +44,7 @@ from reward_service.verifiers import base
 from reward_service.verifiers import instruction_rules as rules
 from reward_service.verifiers.instruction_text import LANGUAGE_CODES
 
-__all__ = ["Reference", "Rule", "RULES", "verify", "INSTRUCTION_IDS", "MODES"]
+__all__ = ["Reference", "Rule", "RULES", "verify", "bind_kwargs", "INSTRUCTION_IDS", "MODES"]
 
 MODES = ("strict", "loose")
 _EXTRACTED_CHARS = 200
@@ -148,7 +148,7 @@ RULES: dict[str, Rule] = {
 INSTRUCTION_IDS = tuple(sorted(RULES))
 
 
-def _bound(index: int, instruction_id: str, raw: dict) -> dict | str:
+def bind_kwargs(index: int, instruction_id: str, raw: dict) -> dict | str:
     """The instruction's validated kwargs, or what is wrong with them."""
     where = f"instruction {index} ({instruction_id})"
     params = RULES[instruction_id].params
@@ -211,7 +211,7 @@ def verify(text: str, reference: dict, options: dict | None = None) -> base.Verd
                           f"reward_service.verifiers.instruction.INSTRUCTION_IDS: {', '.join(INSTRUCTION_IDS)}")
     bound = []
     for index, (instruction_id, raw) in enumerate(zip(ref.instruction_id_list, ref.kwargs)):
-        kwargs = _bound(index, instruction_id, raw)
+        kwargs = bind_kwargs(index, instruction_id, raw)
         if isinstance(kwargs, str):
             return base.error(kwargs)
         bound.append(kwargs)

@@ -10,7 +10,7 @@ import pytest
 from reward_service.verifiers import DOMAINS
 from trainer.data import read_rows
 from trainer.datasets import CONVERTERS, SAMPLE_DOMAINS, convert, get_formats, read_records, sample_file, sample_rows
-from trainer.datasets.instruction import INSTRUCTION_IDS
+from reward_service.verifiers.instruction import INSTRUCTION_IDS
 from trainer.datasets.stem import shuffled_choices
 from trainer.datasets.templates import MATH_INSTRUCTION
 
@@ -101,7 +101,9 @@ def test_ifeval_row_drops_none_kwargs(tmp_path):
     ({"key": 1, "prompt": "p", "instruction_id_list": ["punctuation:no_commas"], "kwargs": [{}]},
      "'instruction_id_list' [0] 'punctuation:no_commas' is not an IFEval instruction"),
     ({"key": 1, "prompt": "p", "instruction_id_list": ["keywords:frequency"], "kwargs": [{"word": "x"}]},
-     "'kwargs' [0] has 'word', which keywords:frequency does not take (it takes: keyword, frequency, relation)"),
+     "field 'kwargs' instruction 0 (keywords:frequency) has unknown kwarg 'word'; it takes: keyword, frequency, relation"),
+    ({"key": 1, "prompt": "p", "instruction_id_list": ["length_constraints:number_words"],
+      "kwargs": [{"num_words": -5, "relation": "at least"}]}, "kwarg 'num_words': expected a non-negative integer"),
     ({"key": 1, "prompt": "p", "instruction_id_list": ["punctuation:no_comma", "startend:quotation"], "kwargs": [{}]},
      "'kwargs' must be a list of 2 objects"),
 ])
