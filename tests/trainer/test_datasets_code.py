@@ -8,6 +8,7 @@ import json
 import pytest
 
 from reward_service.verifiers.code import Reference
+from tests.reward_service.sandbox.helpers import native_runner
 from trainer.datasets import convert
 from trainer.datasets.code import humaneval_helpers, mbpp_entry_point
 
@@ -49,6 +50,19 @@ def test_humaneval_carries_the_prompts_helpers_into_test_code(tmp_path):
     content = out.prompt[0]["content"]
     assert HUMANEVAL_32["prompt"].rstrip() in content and content.rstrip().endswith("```\nat the end.")
     assert out.extra["solution"].startswith("```python\nimport math")
+
+
+def test_humaneval_row_runs_with_the_prompts_helper(tmp_path):
+    """Converted HumanEval/32-like row, run: the check's `poly` is the prompt's, so a program that
+    defines only find_zero passes, and one that also defines a lenient `poly` gains nothing."""
+    row = {**HUMANEVAL_32, "test": HUMANEVAL_32["test"].replace("solution)) < 1e-4", "solution)) < 1e-4\n"
+                                                                "    assert poly([3], 1) == 3")}
+    reference = one(tmp_path, row).reference
+    right = "```python\ndef find_zero(xs):\n    return -xs[0] / xs[1]\n```"
+    cheat = "```python\ndef poly(xs, x):\n    return 0\n\ndef find_zero(xs):\n    return 123.0\n```"
+    with native_runner() as run:
+        assert run(right, reference).reward == 1.0
+        assert run(cheat, reference).reward == 0.0
 
 
 def test_humaneval_helpers_keep_decorated_and_later_code():

@@ -5,14 +5,10 @@ docker). A wrong answer per domain must score below 1, so a service that says ye
 everything fails here too. The code solutions also run on the sandbox's runner in --native mode
 (no Docker; they are our own programs), so a broken sample shows up without an engine."""
 
-import json
-import subprocess
-import sys
-
 import pytest
 
 from tests.conftest import make_client, wait_ready
-from tests.reward_service.sandbox.helpers import wait_code_ready
+from tests.reward_service.sandbox.helpers import native_runner, wait_code_ready
 from trainer.datasets import sample_rows
 
 WRONG = {"math": "\\boxed{-123456789}", "stem": "\\boxed{Z}", "logic": "<answer>certainly not this</answer>",
@@ -65,24 +61,9 @@ def test_code_sample_solutions_score_one(code_client):
 
 
 def test_code_sample_solutions_pass_the_native_runner():
-    from reward_service.verifiers import code
-
-    runner = subprocess.Popen([sys.executable, "reward_service/sandbox/inside/runner.py", "--native"],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert json.loads(runner.stdout.readline()) == {"ready": True}
-
-        def run(response, reference) -> float:
-            job, program = code.prepare(response, reference, 1 << 20, 1024)
-            runner.stdin.write(json.dumps(job) + "\n")
-            runner.stdin.flush()
-            return code.verdict(json.loads(runner.stdout.readline()), program)
-
-        rows = sample_rows("code")
+    rows = sample_rows("code")
+    with native_runner() as run:
         failed = [(row.extra["id"], v.detail) for row in rows if (v := run(row.extra["solution"], row.reference)).reward != 1.0]
         assert not failed
         # Each solution solves its own problem only: the next row's solution fails this row's tests.
         assert all(run(rows[(n + 1) % len(rows)].extra["solution"], row.reference).reward < 1.0 for n, row in enumerate(rows))
-    finally:
-        runner.stdin.close()
-        runner.wait(timeout=60)

@@ -1,5 +1,9 @@
 """Helpers for the code-domain tests: items, scoring one program, waiting for the sandboxes."""
 
+import contextlib
+import json
+import subprocess
+import sys
 import time
 
 
@@ -21,3 +25,26 @@ def score(client, program: str, reference: dict, language: str = "python") -> di
     r = client.post("/v1/score", json={"items": [code_item(program, reference, language)]})
     assert r.status_code == 200, r.text
     return r.json()["results"][0]
+
+
+@contextlib.contextmanager
+def native_runner():
+    """The sandbox's runner as a plain local process (`--native`, no Docker; only for programs
+    we wrote ourselves). Yields `run(response, reference) -> Verdict`."""
+    from reward_service.verifiers import code
+
+    runner = subprocess.Popen([sys.executable, "reward_service/sandbox/inside/runner.py", "--native"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert json.loads(runner.stdout.readline()) == {"ready": True}
+
+        def run(response: str, reference: dict):
+            job, program = code.prepare(response, reference, 1 << 20, 1024)
+            runner.stdin.write(json.dumps(job) + "\n")
+            runner.stdin.flush()
+            return code.verdict(json.loads(runner.stdout.readline()), program)
+
+        yield run
+    finally:
+        runner.stdin.close()
+        runner.wait(timeout=60)
