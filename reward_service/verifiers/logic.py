@@ -20,6 +20,7 @@ stopped by the worker pool's wall-clock limit, as for math.
 import difflib
 import json
 import math
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -27,7 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reward_service.verifiers import base
 from reward_service.verifiers.logic_guard import guard_answer, install_guards
-from reward_service.verifiers.text import boxed_spans, last_boxed
+from reward_service.verifiers.text import boxed_spans
+
+_WRAPPED = re.compile(r"\\(?:text|textbf|mathrm|mathbf)\{([^{}]*)\}|\$([^$]*)\$|\*\*([^*]*)\*\*|`([^`]*)`")
 
 __all__ = ["Reference", "Entry", "verify", "extract", "scorer", "task_names", "MAX_ANSWER_CHARS"]
 
@@ -90,18 +93,35 @@ def scorer(task: str, config_json: str = ""):
     return dataset_cls(config=config).score_answer
 
 
+def _unwrap(answer: str) -> str:
+    """The answer without what models put around it: one box (`The answer is \\boxed{3}`),
+    `\\text{}`, `$...$`, `**...**` or backticks around the whole, a unicode minus."""
+    answer = answer.strip()
+    spans = boxed_spans(answer)
+    if len(spans) == 1:
+        answer = spans[0][2].strip()
+    for _ in range(3):
+        wrapped = _WRAPPED.fullmatch(answer)
+        if wrapped is None:
+            break
+        answer = next(g for g in wrapped.groups() if g is not None).strip()
+    return "-" + answer[1:] if answer.startswith("−") else answer
+
+
 def extract(text: str) -> str | None:
-    """The last `<answer>...</answer>` (stripped; a lone box inside it unwrapped), else the last
-    `\\boxed{}`, else None."""
-    close = text.rfind("</answer>")
-    start = text.rfind("<answer>", 0, close) if close >= 0 else -1
+    """The last `<answer>...</answer>` (tags in any case), else the last `\\boxed{}`, else None;
+    unwrapped (see `_unwrap`). An `<answer>` opened after everything else and never closed means
+    the model did not finish: None."""
+    lower = text.lower()
+    close = lower.rfind("</answer>")
+    start = lower.rfind("<answer>", 0, close) if close >= 0 else -1
+    opened = lower.rfind("<answer>")
+    spans = boxed_spans(text)
+    if opened > close and opened > (spans[-1][1] if spans else -1):
+        return None
     if start >= 0:
-        answer = text[start + len("<answer>"):close].strip()
-        spans = boxed_spans(answer)
-        if len(spans) == 1 and spans[0][:2] == (0, len(answer)):
-            return spans[0][2].strip()  # <answer>\boxed{-61}</answer>
-        return answer
-    return last_boxed(text)
+        return _unwrap(text[start + len("<answer>"):close])
+    return _unwrap(spans[-1][2]) if spans else None
 
 
 def verify(text: str, reference: dict, options: dict | None = None) -> base.Verdict:

@@ -24,8 +24,8 @@ from reward_service.verifiers import math as math_domain
 from reward_service.verifiers.math_equiv import numeric_value
 from reward_service.verifiers.math_extract import extract_answer
 from reward_service.verifiers.math_guard import refusal
-from reward_service.verifiers.stem_choice import LETTERS, choice_index, read_choice
-from reward_service.verifiers.stem_quantity import Quantity, read_quantity
+from reward_service.verifiers.stem_choice import LETTERS, chosen_letters, read_choice
+from reward_service.verifiers.stem_quantity import Quantity, read_expression, read_quantity
 
 __all__ = ["Reference", "verify", "DEFAULT_TOLERANCE"]
 
@@ -47,12 +47,12 @@ class Reference(BaseModel):
         return self
 
     def gold_letter(self) -> str | None:
-        count = len(self.choices) if self.choices else 26
-        match = _LETTER_GOLD.fullmatch(self.answer.strip())
-        if match and LETTERS.index(match.group(1)) < count:
-            return match.group(1)
-        index = choice_index(self.answer, self.choices)
-        return None if index is None else LETTERS[index]
+        """The gold as a letter: `C` or `(C)`; with choices also `c`, `C.`, `C) text` or the text."""
+        if not self.choices:
+            match = _LETTER_GOLD.fullmatch(self.answer.strip())
+            return match.group(1) if match else None
+        letters = chosen_letters(self.answer, self.choices, strict=True)
+        return letters.pop() if letters and len(letters) == 1 else None
 
 
 def _multiple_choice(text: str, ref: Reference) -> base.Verdict:
@@ -107,6 +107,11 @@ def verify(text: str, reference: dict, options: dict | None = None) -> base.Verd
     refused = refusal(answer, int((options or {}).get("max_answer_chars", 1000)))
     if refused:
         return base.timeout(refused, extracted=answer[:200])
+    gold = gold or read_expression(ref.answer, numeric_value)
+    quantity = quantity or read_expression(answer, numeric_value)
+    if gold is not None and quantity is not None and (gold.units or quantity.units):
+        same, detail = _compare(quantity, gold, ref.tolerance)
+        return (base.correct if same else base.incorrect)(answer[:200], detail)
     gold_value = gold.number if gold is not None else numeric_value(ref.answer)
     value = quantity.number if quantity is not None else numeric_value(answer)
     if gold_value is not None and value is not None and _close(value, gold_value, ref.tolerance):

@@ -12,34 +12,39 @@ import math
 import re
 from collections import Counter
 
-__all__ = ["Quantity", "read_quantity"]
+__all__ = ["Quantity", "read_quantity", "read_expression"]
 
 _LATEX_WRAP = re.compile(r"\\(?:text|mathrm|textrm|mbox|operatorname|rm|textnormal)\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
 _LATEX_THOUSANDS = re.compile(r"(\d)\{,\}(\d{3})(?!\d)")
 _MICRO = re.compile(r"μ\s+(?=[A-Za-z])")
 _CELSIUS = re.compile(r"°\s*([CF])\b")
+_DEGREE_WORDS = re.compile(r"\bdeg(?:ree)?s?\s{1,3}(C|F)(?:elsius|ahrenheit)?\b", re.IGNORECASE)
 _REMARK = re.compile(r"(?:\s{0,5}\((?:to|rounded|approx\.?|approximately|about|correct|exact|in|with|using)\b[^()]*\)"
-                     r"|\s{1,5}(?:of|for)\s{1,5}[^/]*)$", re.IGNORECASE)  # "(to 3 s.f.)", "of NaCl"
+                     r"|\s{1,5}of\s{1,5}[^/\d]*)$", re.IGNORECASE)  # "(to 3 s.f.)", "of NaCl"
 _SPACING = re.compile(r"\\[,;:! ]|\\q?quad|~|\$|\\left|\\right")
-_NUMBER = re.compile(r"([-+]?)\s*(\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)")
-_EXPONENT = re.compile(r"\s*(?:[eE]\s*([-+]?\d{1,4})|(?:\\times|\\cdot|\*|x)\s*10\s*\^\s*\{?\s*([-+]?\d{1,4})\s*\}?)")
+_NUMBER = re.compile(r"([-+]?)\s*(\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d{1,3}(?: \d{3})+(?![\d.])|\d+(?:\.\d*)?|\.\d+)")
+_EXPONENT = re.compile(r"\s*(?:[eE]\s*([-+]?\d{1,4})|(?:\\times|\\cdot|\*|x|X)\s*10\s*\^\s*\{?\s*([-+]?\d{1,4})\s*\}?)")
 _POWER_OF_TEN = re.compile(r"10\s*\^\s*\{?\s*([-+]?\d{1,4})\s*\}?")
 _UNIT_TEXT = re.compile(r"[A-Za-zµμΩÅ°%(][A-Za-z0-9µμΩÅ°%^{}()/*.\s\-]*")
 _FACTOR = re.compile(r"([A-Za-zµμΩÅ°%]+)(?:\^?\{?(-?\d)\}?)?")
+_UNIT_START = re.compile(r"[\s}]+")  # where a unit may begin after an expression
+_SI_BASES = {"kg", "m", "s", "A", "K", "mol", "cd", "%", "°", "degC", "degF"}
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _SUPERSCRIPT = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+")
-_ASSIGNED = re.compile(r"^.*(?:=|≈|\\approx)", re.DOTALL)
+_ASSIGNED = re.compile(r"^.*(?:=|≈|≃|\\approx|\\simeq|\\sim)", re.DOTALL)
+_RELATION = re.compile(r"=|≈|≃|\\approx|\\simeq|\\sim")
+_STANDALONE_DIGIT = re.compile(r"(?<![\^_\w{])\d")
 _SIUNITX = re.compile(r"\\(?:SI|qty)\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _SIUNITX_ONE = re.compile(r"\\(?:num|si|unit)\s*\{([^{}]*)\}")
 _FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
-_HEDGE = re.compile(r"^(?:approximately|approx\.?|about|around|roughly|nearly|~)\s*", re.IGNORECASE)
+_HEDGE = re.compile(r"^(?:approximately|approx\.?|about|around|roughly|nearly|~|\\sim)\s*", re.IGNORECASE)
 _PER = re.compile(r"\s{1,5}per\s{1,5}", re.IGNORECASE)
 _POWER_WORD = re.compile(r"\b(square|cubic)\s+([A-Za-z]+)|\b([A-Za-z]+)\s+(squared|cubed)\b", re.IGNORECASE)
 _PREFIX_WORDS = {"kilo": "k", "centi": "c", "milli": "m", "micro": "μ", "nano": "n", "mega": "M", "giga": "G",
                  "pico": "p"}
 _UNICODE = {"−": "-", "×": "\\times ", "·": "*", "\\cdot": "*", "⋅": "*", "^{\\circ}": "°", "{}^\\circ": "°",
             "^\\circ": "°", "\\circ": "°",
-            "\\degree": "°", "\\%": "%", "\\Omega": "Ω", "\\mu ": "μ", "\\mu": "μ", "\\AA": "Å"}
+            "\\degree": "°", "\\deg": "°", "℃": "°C", "℉": "°F", "º": "°", "\\mathring{A}": "Å", "\\%": "%", "\\Omega": "Ω", "\\mu ": "μ", "\\mu": "μ", "\\AA": "Å"}
 
 # symbol -> (scale, SI base dimensions): derived units expand, so `J` is `N m` is `kg m^2/s^2`.
 _MASS, _LENGTH, _TIME = {"kg": 1}, {"m": 1}, {"s": 1}
@@ -56,10 +61,16 @@ _UNITS = {
     "L": (1e-3, {"m": 3}), "l": (1e-3, {"m": 3}), "M": (1e3, {"mol": 1, "m": -3}), "min": (60.0, _TIME),
     "h": (3600.0, _TIME), "hr": (3600.0, _TIME), "Å": (1e-10, _LENGTH), "bar": (1e5, _PRESSURE),
     "atm": (101325.0, _PRESSURE), "mmHg": (133.322387415, _PRESSURE), "Torr": (133.322368421, _PRESSURE),
+    "S": (1.0, {"kg": -1, "m": -2, "s": 3, "A": 2}), "Wh": (3600.0, _ENERGY), "Nm": (1.0, _ENERGY),
+    "lb": (0.45359237, _MASS), "ft": (0.3048, _LENGTH), "mi": (1609.344, _LENGTH), "mph": (0.44704, {"m": 1, "s": -1}),
     "u": (1.66053906660e-27, _MASS), "Da": (1.66053906660e-27, _MASS), "rad": (1.0, {}),
     "%": (1.0, {"%": 1}), "°": (1.0, {"°": 1}), "degC": (1.0, {"degC": 1}), "degF": (1.0, {"degF": 1}),
 }
-_UNPREFIXED = {"min", "h", "hr", "%", "°", "atm", "u", "Å", "degC", "degF", "mmHg", "Torr", "rad"}
+_UNPREFIXED = {"min", "h", "hr", "%", "°", "atm", "u", "Å", "degC", "degF", "mmHg", "Torr", "rad", "lb", "ft", "mi", "mph",
+               "Nm"}
+# Words after a number that qualify it ("5 or more") rather than give its unit.
+_NOT_UNITS = {"or", "and", "more", "less", "than", "at", "least", "most", "fewer", "times", "to", "per", "only",
+              "approximately", "about", "exactly", "each", "total", "plus", "minus"}
 _PREFIXES = {"Y": 1e24, "Z": 1e21, "E": 1e18, "P": 1e15, "T": 1e12, "G": 1e9, "M": 1e6, "k": 1e3, "h": 1e2,
              "d": 1e-1, "c": 1e-2, "m": 1e-3, "μ": 1e-6, "µ": 1e-6, "u": 1e-6, "n": 1e-9, "p": 1e-12,
              "f": 1e-15, "a": 1e-18}
@@ -70,7 +81,10 @@ _WORDS = {"meter": "m", "meters": "m", "metre": "m", "metres": "m", "second": "s
           "volts": "V", "watt": "W", "watts": "W", "kelvin": "K", "ohms": "ohm", "percent": "%",
           "degree": "°", "degrees": "°", "moles": "mol", "mole": "mol", "amp": "A", "amps": "A",
           "ampere": "A", "amperes": "A", "pascal": "Pa", "pascals": "Pa", "hertz": "Hz", "coulomb": "C",
-          "coulombs": "C", "mph": "mph"}
+          "coulombs": "C", "mph": "mph", "hrs": "h", "atmosphere": "atm", "atmospheres": "atm",
+          "angstrom": "Å", "angstroms": "Å", "electronvolt": "eV", "electronvolts": "eV", "lbs": "lb",
+          "pound": "lb", "pounds": "lb", "foot": "ft", "feet": "ft", "mile": "mi", "miles": "mi",
+          "celsius": "degC", "fahrenheit": "degF", "radian": "rad", "radians": "rad", "ohm": "ohm"}
 
 
 class Quantity:
@@ -95,6 +109,9 @@ def _power_word(match: re.Match) -> str:
 
 def _tidy(text: str) -> str:
     text = _SUPERSCRIPT.sub(_superscript, text)
+    sides = _RELATION.split(text)
+    if sum(bool(_STANDALONE_DIGIT.search(side)) for side in sides) > 1:
+        return ""  # "x = 2 or x = 5", "5 m = 6 m": several values, not one quantity
     text = _ASSIGNED.sub("", text)  # "v = 5 m/s", "F \approx 20 N": the value after the last sign
     for old, new in _UNICODE.items():
         text = text.replace(old, new)
@@ -103,7 +120,8 @@ def _tidy(text: str) -> str:
         text = _LATEX_WRAP.sub(r" \1", text)
         text = _FRAC.sub(r"(\1)/(\2)", text)  # 9.8 \frac{m}{s^2}
     text = _LATEX_THOUSANDS.sub(r"\1\2", text).replace("{,}", ".")  # 1{,}500 is 1500; 3{,}14 is 3.14
-    text = _CELSIUS.sub(r"deg\1", _MICRO.sub("μ", _SPACING.sub(" ", text))).strip()
+    text = _DEGREE_WORDS.sub(r"°\1", _MICRO.sub("μ", _SPACING.sub(" ", text)))  # "27 degrees Celsius"
+    text = _CELSIUS.sub(r"deg\1", text).strip()
     text = _POWER_WORD.sub(_power_word, _PER.sub("/", text))  # "meters per second squared"
     return _HEDGE.sub("", text).strip()
 
@@ -121,8 +139,10 @@ def _factor(symbol: str) -> tuple[float, dict] | None:
     if head in _PREFIXES and rest in _UNITS and rest not in _UNPREFIXED:
         scale, dims = _UNITS[rest]
         return _PREFIXES[head] * scale, dims
-    if len(symbol) == 1:
-        return None  # `2x`: a variable, not a unit
+    if len(symbol) == 1 or symbol.lower() in _NOT_UNITS:
+        return None  # `2x`: a variable; "5 or more": a qualifier, not a unit
+    if symbol.endswith("s") and symbol[:-1] in _UNITS:
+        return _UNITS[symbol[:-1]]  # "10 hrs", "5 Js"
     return 1.0, {symbol.lower(): 1}  # a unit word we don't know: compared by name
 
 
@@ -153,7 +173,7 @@ def read_quantity(text: str) -> Quantity | None:
     power = _POWER_OF_TEN.match(text)
     number = None if power else _NUMBER.match(text)
     if number:
-        written, rest = number.group(1) + number.group(2).replace(",", ""), text[number.end():]
+        written, rest = number.group(1) + number.group(2).replace(",", "").replace(" ", ""), text[number.end():]
         exponent = _EXPONENT.match(rest)
         if exponent:
             written += "e" + (exponent.group(1) or exponent.group(2))
@@ -172,3 +192,18 @@ def read_quantity(text: str) -> Quantity | None:
     if read is None or not math.isfinite(mantissa * read[0]):
         return None
     return Quantity(mantissa, mantissa * read[0], read[1], rest)
+
+
+def read_expression(text: str, evaluate) -> Quantity | None:
+    """An expression and then a unit, `\\frac{1}{2}\\text{ m/s}` or `2\\sqrt{2} m`: the value from
+    `evaluate` (sympy, so call this only on text short enough to parse), the unit as above."""
+    tidy = _tidy(text)
+    for start in [0] + [m.end() for m in _UNIT_START.finditer(tidy)]:
+        unit = tidy[start:].strip()
+        read = _units(unit) if unit and _UNIT_TEXT.fullmatch(unit) else None
+        if read is None or not all(base in _SI_BASES for base in read[1]):
+            continue
+        number = evaluate(tidy[:start]) if start else None
+        if number is not None and math.isfinite(number * read[0]):
+            return Quantity(number, number * read[0], read[1], unit)
+    return None

@@ -46,9 +46,12 @@ def boxed_spans(text: str) -> list[tuple[int, int, str]]:
     """Every `\\boxed{...}` / `\\fbox{...}` (or `\\boxed 5`) as (start, end, content), in order."""
     spans = []
     i = 0
+    found = {cmd: text.find(cmd) for cmd in _BOX_COMMANDS}  # next place of each, -1 once none is left
     while True:
-        starts = [(text.find(cmd, i), cmd) for cmd in _BOX_COMMANDS]
-        starts = [(pos, cmd) for pos, cmd in starts if pos >= 0]
+        for cmd, pos in found.items():
+            if 0 <= pos < i:  # searched again only when passed: each command's scan stays linear
+                found[cmd] = text.find(cmd, i)
+        starts = [(pos, cmd) for cmd, pos in found.items() if pos >= 0]
         if not starts:
             return spans
         pos, cmd = min(starts)

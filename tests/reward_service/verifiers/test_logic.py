@@ -93,6 +93,16 @@ def test_tasks_with_many_answers_are_judged_by_the_rules():
     ("reasoning \\boxed{7}", "7"),
     ("\\boxed{1} then \\boxed{2}", "2"),
     ("<answer>multi\nline</answer>", "multi\nline"),
+    ("<ANSWER>42</ANSWER>", "42"),
+    ("\\boxed{\\text{False}}", "False"),
+    ("<answer>The answer is \\boxed{3}</answer>", "3"),
+    ("<answer>$3$</answer>", "3"),
+    ("<answer>**3**</answer>", "3"),
+    ("<answer>`3`</answer>", "3"),
+    ("<answer>−4</answer>", "-4"),
+    ("<answer>$3$ and $4$</answer>", "$3$ and $4$"),
+    ("\\boxed{3} and then <answer>4", None),  # the last answer was never closed
+    ("<answer>4 and then \\boxed{3}", "3"),
     ("<answer>\\boxed{-61}</answer>", "-61"),
     ("<answer> \\boxed{ 7 } </answer>", "7"),
     ("<answer>\\boxed{1} and \\boxed{2}</answer>", "\\boxed{1} and \\boxed{2}"),
@@ -237,6 +247,11 @@ def test_answers_never_run_as_code(task, answer, tmp_path, monkeypatch):
     ("countdown", "__import__", True),
     ("countdown", "a[0]", True),
     ("countdown", "x if 1 else 2", True),
+    ("countdown", "9**9**9", True),
+    ("countdown", "9^(9)^9", True),
+    ("countdown", "2**10000", True),
+    ("countdown", "factorial(99999999)", True),
+    ("simple_integration", "x**3/3 + x**2 + C", False),
     ("sudoku", "exec(chr(49))", False),  # its verifier never evaluates text
 ])
 def test_expression_guard(task, answer, refused):
@@ -291,9 +306,11 @@ def test_hostile_responses_get_a_verdict_through_http(client, response):
 
 
 def test_a_verifier_that_hangs_is_killed_and_the_next_item_is_scored(client):
+    # intermediate_integration differentiates and simplifies the answer: this one takes sympy ~20 s
+    slow_entry = entries("intermediate_integration", 1, seed=5)[0]
+    slow = {"domain": "logic", "reference": {"task": "intermediate_integration", "entry": slow_entry},
+            "response": "<answer>sin(x)**97*cos(x)**89*exp(sin(x))*log(x)**13 + C</answer>", "options": {"timeout_s": 1}}
     entry = countdown_entry()
-    slow = {"domain": "logic", "response": "<answer>9**9**9**9</answer>", "reference": {"task": "countdown", "entry": entry},
-            "options": {"timeout_s": 1}}
     fine = {"domain": "logic", "response": f"<answer>{entry['answer']}</answer>",
             "reference": {"task": "countdown", "entry": entry}}
     results = client.post("/v1/score", json={"items": [slow, fine]}).json()["results"]

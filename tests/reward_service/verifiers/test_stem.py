@@ -69,8 +69,27 @@ MC = {"answer": "B", "choices": CELL}
     ("Therefore, (B) or (C).", "incorrect"),
     ("The answer is $\\boxed{A}$ and $\\boxed{B}$.", "incorrect"),
     ("\\boxed{B \\& D}", "incorrect"),
-    ("Answer: B or maybe D", "incorrect"),
+    ("Answer: B or maybe D", "no_answer"),  # doubt: no statement of a choice
     ("Answer: B (or possibly D)", "incorrect"),
+    ("Answer: B (A and C are wrong)", "correct"),
+    ("The answer is B.\n\nWait, actually it's C.", "incorrect"),
+    ("\\boxed{B}\n\nHowever, C is also correct.", "incorrect"),
+    ("The answer is B; however, C might also be right.", "incorrect"),
+    ("\\boxed{B, E}", "incorrect"),  # E is not a choice: still a hedge
+    ("The answer is B|C", "incorrect"),
+    ("If B is correct, then the cell could not make ATP.", "no_answer"),
+    ("I'm not sure B is correct.", "no_answer"),
+    ("Wait, the answer is B? No, let me redo this.", "no_answer"),
+    ("The answer is B only if the cell is a plant cell.", "no_answer"),
+    ("A. Mitochondria make ATP, so not this.\n\nB. Mitochondria", "no_answer"),  # cut off mid-analysis
+    ("A. No.\nB. Yes.\nC. No.\n\nB", "correct"),
+    ("\\boxed{B}\n\nNote: a common wrong answer is C.", "correct"),
+    ("Hence, the correct answer is option **(B) Mitochondria**.", "correct"),
+    ("Correct option: **B**", "correct"),
+    ("B is the answer.", "correct"),
+    ("It's B.", "correct"),
+    ("So I'd go with (B).", "correct"),
+    ("The answer is (b).", "correct"),
     ("Answer: B and also D", "incorrect"),
     # no letter stated
     ("A cell is a complex thing.", "no_answer"),
@@ -96,6 +115,13 @@ def test_multiple_choice(response, status):
     ({"answer": "A", "choices": ["2", "3"]}, "\\boxed{C}", "no_answer"),  # no choice C
     ({"answer": "B", "choices": ["Cell", "Cells"]}, "\\boxed{Cells}", "correct"),  # exact text wins over plural
     ({"answer": "A", "choices": ["Cell", "Cells"]}, "\\boxed{Cell}", "correct"),
+    ({"answer": "b", "choices": CELL}, "\\boxed{B}", "correct"),  # gold spelled b, B., B) text
+    ({"answer": "B.", "choices": CELL}, "\\boxed{B}", "correct"),
+    ({"answer": "B) Mitochondria", "choices": CELL}, "\\boxed{B}", "correct"),
+    ({"answer": "A", "choices": ["$\\frac{1}{2}$", "$2\\sqrt{2}$"]}, "\\boxed{\\frac{1}{2}}", "correct"),
+    ({"answer": "B", "choices": ["3.0 m", "3.5 m"]}, "\\boxed{3.50}", "correct"),  # numeric choices by value
+    ({"answer": "B", "choices": ["3.0 m", "3.5 m"]}, "\\boxed{350 cm}", "correct"),
+    ({"answer": "B", "choices": ["A) 3.0", "B) Nucleus"]}, "\\boxed{Nucleus}", "correct"),  # labels stored in the text
 ])
 def test_multiple_choice_references(reference, response, status):
     assert verify(response, reference).status == status
@@ -207,6 +233,32 @@ def test_not_quantities(text):
     ("5", "\\boxed{(5, 3)}", "incorrect"),
     ("9.8 m/s^2", "\\boxed{\\frac{49}{5}}", "correct"),
     ("9.8 m/s^2", "\\boxed{x^2}", "incorrect"),
+    # several values, qualifiers and trailing prose are not one quantity
+    ("5", "\\boxed{x = 2 \\text{ or } x = 5}", "incorrect"),
+    ("5 m/s", "\\boxed{v_1 = 3 \\text{ m/s}, v_2 = 5 \\text{ m/s}}", "incorrect"),
+    ("6 m", "\\boxed{5 \\text{ m} = 6 \\text{ m}}", "incorrect"),
+    ("20 N", "\\boxed{F = ma = 20 \\text{ N}}", "correct"),
+    ("5 m", "\\boxed{5 m for the first car and 6 m for the second}", "incorrect"),
+    ("5", "\\boxed{5 \\text{ or more}}", "incorrect"),
+    ("5 S", "\\boxed{5 s}", "incorrect"),
+    # expressions with units, on either side
+    ("0.5 m/s", "\\boxed{\\frac{1}{2} \\text{ m/s}}", "correct"),
+    ("2.83 m", "\\boxed{2\\sqrt{2} \\text{ m}}", "correct"),
+    ("2\\sqrt{2} m", "\\boxed{2.83 m}", "correct"),
+    ("6.28 rad/s", "\\boxed{2\\pi \\text{ rad/s}}", "correct"),
+    ("0.5 m/s", "\\boxed{\\frac{1}{2} \\text{ s}}", "incorrect"),
+    # more spellings
+    ("1000", "\\boxed{\\sim 10^{3}}", "correct"),
+    ("1500 J", "\\boxed{1 500 J}", "correct"),
+    ("1 J", "\\boxed{1 Nm}", "correct"),
+    ("7.2e6 J", "\\boxed{2 kWh}", "correct"),
+    ("27 °C", "\\boxed{27 ℃}", "correct"),
+    ("27 °C", "\\boxed{27 degrees Celsius}", "correct"),
+    ("30°", "\\boxed{30 \\deg}", "correct"),
+    ("2.5 h", "\\boxed{2.5 hrs}", "correct"),
+    ("4.536 kg", "\\boxed{10 lbs}", "correct"),
+    ("150 pm", "\\boxed{1.5 \\mathring{A}}", "correct"),
+    ("3e8 m/s", "\\boxed{3.0 X 10^8 m/s}", "correct"),
     # not a plain number: the value within tolerance, else sympy equivalence
     ("\\frac{\\sqrt{3}}{2}", "\\boxed{0.866}", "correct"),
     ("\\frac{\\sqrt{3}}{2}", "\\boxed{\\frac{\\sqrt{3}}{2}}", "correct"),
