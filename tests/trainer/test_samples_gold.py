@@ -7,8 +7,7 @@ everything fails here too. The code solutions also run on the sandbox's runner i
 
 import pytest
 
-from tests.conftest import make_client, wait_ready
-from tests.reward_service.sandbox.helpers import native_runner, wait_code_ready
+from tests.reward_service.sandbox.helpers import native_runner, sandbox_service
 from trainer.datasets import sample_rows
 
 WRONG = {"math": "\\boxed{-123456789}", "stem": "\\boxed{Z}", "logic": "<answer>certainly not this</answer>",
@@ -47,17 +46,10 @@ def test_sample_gold_scores_one(client, domain):
     check_domain(client, domain)
 
 
-@pytest.fixture(scope="module")
-def code_client():
-    with make_client(sandbox_enabled=True, sandbox_pool_size=1) as client:
-        wait_ready(client.get)
-        wait_code_ready(client)
-        yield client
-
-
 @pytest.mark.docker
-def test_code_sample_solutions_score_one(code_client):
-    check_domain(code_client, "code")
+def test_code_sample_solutions_score_one():
+    with sandbox_service() as client:
+        check_domain(client, "code")
 
 
 def test_code_sample_solutions_pass_the_native_runner():

@@ -2,14 +2,10 @@
 
 import pytest
 
-from tests.conftest import make_client, wait_ready
-from tests.reward_service.sandbox.helpers import wait_code_ready
+from tests.reward_service.sandbox.helpers import sandbox_service
 
 
 @pytest.fixture(scope="package")
 def sandbox_client():
-    """One warm container per language, so consecutive jobs reuse the same container."""
-    with make_client(sandbox_enabled=True, sandbox_pool_size=1) as client:
-        wait_ready(client.get)
-        wait_code_ready(client)
+    with sandbox_service() as client:
         yield client

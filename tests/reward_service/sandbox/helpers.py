@@ -48,3 +48,15 @@ def native_runner():
     finally:
         runner.stdin.close()
         runner.wait(timeout=60)
+
+
+@contextlib.contextmanager
+def sandbox_service():
+    """An in-process service with the code domain on, one warm container per language (so
+    consecutive jobs reuse the same container), ready to score."""
+    from tests.conftest import make_client, wait_ready
+
+    with make_client(sandbox_enabled=True, sandbox_pool_size=1) as client:
+        wait_ready(client.get)
+        wait_code_ready(client)
+        yield client
