@@ -79,6 +79,8 @@ def _singular(text: str) -> str:
 
 
 def _same_value(text: str, choice: str) -> bool:
+    if not any(ch.isdigit() for ch in text):
+        return False  # not a number: no need to read every choice as one
     said, offered = read_quantity(text), read_quantity(choice)
     if said is None or offered is None:
         return False

@@ -11,6 +11,7 @@ ambiguous nested quantifiers over the text.
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 
 __all__ = ["Quantity", "read_quantity", "read_expression"]
 
@@ -167,6 +168,7 @@ def _units(text: str) -> tuple[float, Counter] | None:
     return scale, Counter({base: power for base, power in units.items() if power})
 
 
+@lru_cache(maxsize=65536)  # choices and golds repeat across a batch's samples
 def read_quantity(text: str) -> Quantity | None:
     """The quantity `text` states, or None when it is not a number with an optional unit."""
     text = _tidy(text)
