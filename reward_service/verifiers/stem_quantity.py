@@ -168,9 +168,17 @@ def _units(text: str) -> tuple[float, Counter] | None:
     return scale, Counter({base: power for base, power in units.items() if power})
 
 
-@lru_cache(maxsize=65536)  # choices and golds repeat across a batch's samples
 def read_quantity(text: str) -> Quantity | None:
     """The quantity `text` states, or None when it is not a number with an optional unit."""
+    return _cached_quantity(text) if len(text) <= 1000 else _read_quantity(text)
+
+
+@lru_cache(maxsize=65536)  # choices and golds repeat across a batch's samples; short texts only
+def _cached_quantity(text: str) -> Quantity | None:
+    return _read_quantity(text)
+
+
+def _read_quantity(text: str) -> Quantity | None:
     text = _tidy(text)
     power = _POWER_OF_TEN.match(text)
     number = None if power else _NUMBER.match(text)
