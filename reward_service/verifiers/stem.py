@@ -55,8 +55,7 @@ class Reference(BaseModel):
         return letters.pop() if letters and len(letters) == 1 else None
 
 
-def _multiple_choice(text: str, ref: Reference) -> base.Verdict:
-    gold = ref.gold_letter()
+def _multiple_choice(text: str, ref: Reference, gold: str) -> base.Verdict:
     read = read_choice(text, ref.choices)
     if read is None:
         return base.no_answer("no chosen letter found (expected e.g. \\boxed{C} or 'Answer: C')")
@@ -93,8 +92,9 @@ def _compare(answer: Quantity, gold: Quantity, tolerance: float) -> tuple[bool, 
 
 def verify(text: str, reference: dict, options: dict | None = None) -> base.Verdict:
     ref = Reference.model_validate(reference)
-    if ref.choices is not None or ref.gold_letter():
-        return _multiple_choice(text, ref)
+    gold_letter = ref.gold_letter()
+    if gold_letter:
+        return _multiple_choice(text, ref, gold_letter)
     found = extract_answer(text)
     if found is None:
         return base.no_answer("no \\boxed{} answer or final-answer phrase found")

@@ -9,6 +9,8 @@ Where ProRL took a domain's data from a public set, the wording follows that set
 - instruction: the IFEval prompt as is (the instructions are the task).
 """
 
+from reward_service.verifiers.stem_choice import LETTERS  # the labels the stem verifier reads
+
 __all__ = ["MATH_INSTRUCTION", "LOGIC_INSTRUCTION", "user", "math_prompt", "code_prompt", "logic_prompt",
            "stem_choice_prompt", "stem_open_prompt", "instruction_prompt", "LETTERS"]
 
@@ -19,7 +21,6 @@ LOGIC_INSTRUCTION = (
     "Do not explain your reasoning inside the answer tags, provide only the final answer. "
     "When an example is provided, you should strictly follow the format of the output/answer in that example."
 )
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def user(content: str) -> list[dict]:
