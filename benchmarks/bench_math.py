@@ -33,7 +33,7 @@ def _free_port() -> int:
 def start_server() -> tuple[subprocess.Popen, str]:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reward_service.cli", "serve", "--port", str(port), "--log-level", "warning"]
+        [sys.executable, "-m", "prorl", "serve", "--port", str(port), "--log-level", "warning"]
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60

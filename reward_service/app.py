@@ -1,6 +1,7 @@
 """Builds the FastAPI app: settings, the worker pool's lifetime, body-size limit, routers."""
 
 import asyncio
+import logging
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -19,8 +20,20 @@ from reward_service.sandbox.pool import SandboxPool
 __all__ = ["create_app"]
 
 
+class _QuietHealthChecks(logging.Filter):
+    """Orchestrators probe /readyz every few seconds; a passing probe is not worth a log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args  # uvicorn's access line: client, method, path, HTTP version, status
+        return not (isinstance(args, tuple) and len(args) == 5 and args[4] == 200
+                    and str(args[2]).partition("?")[0] in ("/healthz", "/readyz"))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _QuietHealthChecks) for f in access_log.filters):
+        access_log.addFilter(_QuietHealthChecks())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

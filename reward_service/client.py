@@ -4,7 +4,8 @@ A trainer scores thousands of rollouts per step against one or more service repl
 replica may restart mid-run. This client splits the items into batches, sends a few at once,
 spreads them round-robin over the replicas and retries a batch on another replica after a
 connection error, a timeout or a 502/503/504 (scoring is pure, so a retry is safe). Anything else
-is not retried. The service answers 422 for a whole request when one item is malformed, so the
+is not retried; a 401/403 (a missing or wrong API key) raises `AuthError` at once, since no
+retry can fix it and a trainer must not go on without rewards. The service answers 422 for a whole request when one item is malformed, so the
 client bisects such a batch until the good items are scored and only the bad ones are left.
 
 An item that could not be scored comes back as `None` and is logged with the reason, never as
@@ -21,7 +22,7 @@ from dataclasses import asdict, dataclass
 import httpx
 from prometheus_client import Counter
 
-__all__ = ["RewardClient", "ClientStats"]
+__all__ = ["RewardClient", "ClientStats", "AuthError"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,10 @@ class ClientStats:
     retries: int = 0
     failovers: int = 0
     failed_items: int = 0
+
+
+class AuthError(Exception):
+    """The service refused our API key (or its absence): a setting to fix, not a failure to retry."""
 
 
 class _Failed(Exception):
@@ -122,7 +127,8 @@ class RewardClient:
         return stats
 
     async def ready(self, timeout_s: float = 60.0) -> str:
-        """Wait until any base URL's /readyz answers 200 and return that URL."""
+        """Wait until any base URL's /readyz answers 200 and return that URL, after checking that
+        it accepts our API key (raises AuthError if not; /readyz itself needs no key)."""
         deadline = time.monotonic() + timeout_s
         last: dict[str, str] = {}
         while True:
@@ -130,6 +136,7 @@ class RewardClient:
                 try:
                     r = await self._http.get(url + "/readyz", timeout=min(5.0, max(0.1, timeout_s)))
                     if r.status_code == 200:
+                        _check_auth(await self._http.get(url + "/v1/domains", timeout=10.0), url, bool(self._headers))
                         return url
                     last[url] = f"HTTP {r.status_code}"
                 except httpx.TransportError as exc:
@@ -224,6 +231,7 @@ class RewardClient:
                 if r.status_code == 200:
                     self._failed_at.pop(url, None)
                     return _results(r, len(batch), url)
+                _check_auth(r, url, bool(self._headers))
                 reason = f"{url}: HTTP {r.status_code}: {_detail(r)}"
                 if r.status_code == 422:
                     raise _Rejected(reason)
@@ -241,6 +249,12 @@ class RewardClient:
         # Jitter keeps batches that failed together from all coming back at the same instant.
         delay = min(self.max_backoff_s, self.backoff_s * 2**attempt)
         return delay * random.uniform(0.5, 1.0)
+
+
+def _check_auth(r: httpx.Response, url: str, sent_key: bool) -> None:
+    if r.status_code in (401, 403):
+        why = "refused our API key" if sent_key else "requires an API key and none was given"
+        raise AuthError(f"the reward service at {url} {why} (HTTP {r.status_code}: {_detail(r)})")
 
 
 def _results(r: httpx.Response, n: int, url: str) -> list[dict]:

@@ -1,6 +1,7 @@
 """The README's main job: write the arithmetic data, then train SmolLM2-135M-Instruct on it with
-configs/demo.yaml, printing held-out pass@1 before and after. Extra `key=value` arguments
-override the config (e.g. `engine=vllm`, `max_minutes=10`)."""
+configs/demo.yaml, printing held-out pass@1 before and after and drawing the curves into
+<output_dir>/curves.png. Extra `key=value` arguments override the config (e.g. `engine=vllm`,
+`max_minutes=10`, `reward_urls=[http://reward:8000]`, as compose.yaml's trainer does)."""
 
 import os
 import sys
@@ -10,6 +11,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from trainer.cli import configure_logging  # noqa: E402
 from trainer.config import load_config  # noqa: E402
 from trainer.data import arithmetic_rows, write_rows  # noqa: E402
+from trainer.plot import plot_run  # noqa: E402
 from trainer.train import train  # noqa: E402
 
 
@@ -30,6 +32,7 @@ def main() -> None:
     before, after = result["before"]["pass@1"], result["after"]["pass@1"]
     print(f"\nheld-out pass@1 (greedy, {result['after']['prompts']} problems): {before:.1%} before -> {after:.1%} after "
           f"{result['step']} GRPO steps")
+    print(f"curves: {plot_run(config.output_dir)}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ def main() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "reward_service.cli", "serve", "--port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "prorl", "serve", "--port", str(port),
                                "--log-level", "warning"])
     try:
         deadline = time.time() + 60

@@ -56,7 +56,7 @@ def free_port() -> int:
 def start_server(port: int, *args: str, env: dict | None = None) -> subprocess.Popen:
     """`prorl serve` as a real process on a loopback port (not waited for: see wait_ready)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "reward_service.cli", "serve", "--port", str(port), *args],
+        [sys.executable, "-m", "prorl", "serve", "--port", str(port), *args],
         env={**os.environ, **(env or {})},
     )
 
@@ -84,3 +84,18 @@ def server_process():
 
     yield start
     stop_servers(procs)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> str:
+    """A tiny random Llama saved as a Hugging Face folder (tests/trainer/tiny.py)."""
+    from tests.trainer.tiny import make_tiny_model
+
+    return make_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="session")
+def pick_data(tmp_path_factory) -> str:
+    from tests.trainer.tiny import write_pick_data
+
+    return write_pick_data(tmp_path_factory.mktemp("data") / "pick.jsonl")

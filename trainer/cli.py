@@ -1,11 +1,13 @@
-"""The trainer's subcommands of `prorl`: train, eval, plot, data. Heavy imports (torch, transformers)
-happen inside the commands, so `prorl serve` works on a machine with only the service installed."""
+"""The trainer's subcommands of `prorl` (the entry point is prorl/cli.py): train, eval, plot (they
+need the `train` extra) and data (its builders check references with the service's verifiers, so
+it needs the `service` extra). Only the standard library is imported here; each command imports
+what it runs."""
 
 import argparse
 import json
 import logging
 import os
-from contextlib import nullcontext
+from contextlib import ExitStack
 
 __all__ = ["add_commands"]
 
@@ -22,22 +24,22 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _eval(args: argparse.Namespace) -> None:
-    from reward_service.client import RewardClient
     from trainer.data import read_rows
     from trainer.evaluate import evaluate
     from trainer.model import device_and_dtype, load_policy, load_tokenizer, resolve_model
-    from trainer.reward import LocalRewardService, wait_ready
+    from trainer.reward import check_local_service, connect
     from trainer.rollout import make_engine
 
     if args.k > args.samples:
         raise SystemExit(f"prorl eval: --k ({args.k}) must be <= --samples ({args.samples})")
+    if not args.reward_url:
+        check_local_service()
     path = resolve_model(args.model)
     tokenizer = load_tokenizer(path)
     policy = load_policy(path, *device_and_dtype())
     rows = read_rows(args.data)[:args.max_prompts or None]
-    with LocalRewardService() if not args.reward_url else nullcontext(args.reward_url) as url:
-        client = RewardClient(url)
-        wait_ready(client)
+    with ExitStack() as stack:
+        client = connect(stack, args.reward_url)
         engine = make_engine(args.engine, policy, tokenizer, path, seed=args.seed, max_model_len=4096 + args.max_tokens,
                              gpu_memory_utilization=0.5, enforce_eager=False)
         try:
@@ -129,7 +131,7 @@ def _add_data(sub) -> None:
                                                   "(default public,private)")
     conv.add_argument("--language", default=None, choices=["python", "cpp"],
                       help="code, stdin/stdout problems: the language asked for (default python)")
-    conv.set_defaults(run=_data_convert)
+    conv.set_defaults(run=_data_convert, extra="service")
 
     logic = data_sub.add_parser("logic", help="generate Reasoning Gym puzzles (offline)")
     logic.add_argument("--tasks", default="", help="comma-separated task names, or all (composite left out)")
@@ -137,12 +139,12 @@ def _add_data(sub) -> None:
     logic.add_argument("--seed", type=int, default=0, help="each task's seed is derived from this and its name")
     logic.add_argument("--out", default="", help="output JSONL")
     logic.add_argument("--list", action="store_true", help="list the tasks and exit")
-    logic.set_defaults(run=_data_logic)
+    logic.set_defaults(run=_data_logic, extra="service")
 
     samples = data_sub.add_parser("samples", help="write the built-in sample sets, one JSONL per domain")
     samples.add_argument("domains", nargs="*", metavar="DOMAIN", help="math, code, stem, instruction, logic (default all)")
     samples.add_argument("--out", required=True, help="output folder")
-    samples.set_defaults(run=_data_samples)
+    samples.set_defaults(run=_data_samples, extra="service")
 
 
 def add_commands(sub) -> None:
@@ -150,7 +152,7 @@ def add_commands(sub) -> None:
     train.add_argument("--config", help="YAML config (configs/demo.yaml, configs/prorl.yaml)")
     train.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in output_dir")
     train.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. lr=1e-6 steps=100")
-    train.set_defaults(run=_train)
+    train.set_defaults(run=_train, extra="train")
 
     ev = sub.add_parser("eval", help="pass@1 and pass@k of a model on a JSONL set, scored by the reward service")
     ev.add_argument("--model", required=True, help="model folder (a checkpoint's policy/) or smollm2-135m")
@@ -164,12 +166,12 @@ def add_commands(sub) -> None:
     ev.add_argument("--engine", default="hf", choices=["hf", "vllm"])
     ev.add_argument("--reward-url", action="append", default=[], help="reward service URL (repeatable); none = start one")
     ev.add_argument("--seed", type=int, default=0)
-    ev.set_defaults(run=_eval)
+    ev.set_defaults(run=_eval, extra="train")
 
     plot = sub.add_parser("plot", help="PNG of a run's training curves from its metrics.jsonl")
     plot.add_argument("run_dir", metavar="run", help="the run's output_dir")
     plot.add_argument("--out", default="", help="PNG path (default <run>/curves.png)")
-    plot.set_defaults(run=_plot)
+    plot.set_defaults(run=_plot, extra="train")
 
     _add_data(sub)
 

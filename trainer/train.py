@@ -16,7 +16,6 @@ from pathlib import Path
 
 import torch
 
-from reward_service.client import RewardClient
 from trainer import algos
 from trainer.batch import pack, response_logprobs
 from trainer.checkpoint import latest_checkpoint, load_state, save_checkpoint, set_rng_state
@@ -25,7 +24,7 @@ from trainer.data import Row, prompt_ids, read_rows
 from trainer.evaluate import evaluate
 from trainer.logger import RunLogger
 from trainer.model import device_and_dtype, load_policy, load_tokenizer, resolve_model
-from trainer.reward import LocalRewardService, score_responses, wait_ready
+from trainer.reward import check_local_service, connect, score_responses
 from trainer.rollout import SamplingConfig, make_engine
 
 __all__ = ["train", "Sample"]
@@ -215,6 +214,8 @@ def _step_metrics(stats: dict, kept: list[list[Sample]]) -> dict:
 
 
 def train(config: TrainConfig, resume: bool = False) -> dict:
+    if not config.reward_urls:
+        check_local_service()  # before minutes of model loading
     torch.manual_seed(config.seed)
     random.seed(config.seed)
     device, dtype = device_and_dtype(config.device, config.bf16)
@@ -245,9 +246,7 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
     max_len = config.max_prompt_tokens + max(s[1] for s in config.response_length_schedule)
     max_len = min(max_len, getattr(policy.config, "max_position_embeddings", max_len))
     with ExitStack() as stack:
-        urls = config.reward_urls or [stack.enter_context(LocalRewardService(config.reward_workers))]
-        client = RewardClient(urls, api_key=config.reward_api_key or None, max_retries=config.reward_retries)
-        wait_ready(client)
+        client = connect(stack, config.reward_urls, config.reward_api_key, config.reward_retries, config.reward_workers)
         engine = make_engine(config.engine, policy, tokenizer, model_path, seed=config.seed, max_model_len=max_len,
                              gpu_memory_utilization=config.vllm_gpu_memory_utilization, enforce_eager=config.vllm_enforce_eager)
         stack.callback(engine.close)

@@ -1,6 +1,6 @@
 """Liveness, readiness and Prometheus metrics; open even when an API key is set."""
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from reward_service import metrics
@@ -18,11 +18,16 @@ def healthz() -> dict:
 
 
 @router.get("/readyz")
-def readyz(request: Request, pool: WorkerPool = Depends(get_pool)):
+def readyz(request: Request, pool: WorkerPool = Depends(get_pool),
+           every_domain: bool = Query(False, alias="all", description="also wait for the code sandboxes, when enabled")):
+    sandbox = request.app.state.sandbox
+    if pool.ready and every_domain and sandbox.enabled and not sandbox.ready:
+        return JSONResponse({"status": "starting", "detail": f"code domain: {sandbox.status()}", "workers": pool.size,
+                             "code": sandbox.status()}, status_code=503)
     if pool.ready:
         # Ready means the checkers are up; the code domain reports on its own ("ready", "starting"
-        # or why it is unavailable) and never holds back the other domains.
-        return {"status": "ready", "workers": pool.size, "code": request.app.state.sandbox.status()}
+        # or why it is unavailable) and never holds back the other domains unless ?all=true.
+        return {"status": "ready", "workers": pool.size, "code": sandbox.status()}
     if pool.failure:
         return JSONResponse({"status": "failed", "detail": pool.failure}, status_code=503)
     return JSONResponse({"status": "starting", "detail": "worker pool is starting"}, status_code=503)

@@ -25,9 +25,14 @@ bytes) are shared between concurrent sandboxes: a program can briefly starve a n
 them, not read or change its state. Inside a container the program runs as the same uid as the
 zygote and judge, so it can kill them (its tests then fail), but not trace or read them.
 
+A service that runs in a container itself (compose.yaml) reaches the engine through `proxy`, a
+gate that passes on only the pool's own Docker calls: the service never holds the Docker socket,
+so its compromise is not root on the host (that module's docstring has its own threat model).
+
 Modules: `images` (tags, `prorl sandbox build`), `containers` (one warm container, the docker
-command line), `pool` (the warm pool the service scores with), `inside/` (the runner that lives
-in the image; it also runs natively, without a sandbox, for benchmarks).
+command line), `pool` (the warm pool the service scores with), `proxy` (`prorl sandbox proxy`),
+`inside/` (the runner that lives in the image; it also runs natively, without a sandbox, for
+benchmarks); `dockerfiles/` links to the top-level sandboxes/ so the wheel ships them.
 """
 
 # SandboxPool is imported from reward_service.sandbox.pool (this package stays light for images.py)

@@ -1,4 +1,5 @@
-"""Sandbox images: their versioned tags, and `prorl sandbox build`.
+"""Sandbox images: their versioned tags, and `prorl sandbox build`; and the base-image and
+`docker build` helpers that `prorl images build` (prorl/images.py) uses for the stack's images.
 
 A tag carries a digest of the runner and the Dockerfile, so a service never runs a runner older
 or newer than its own code: after an upgrade it asks for a rebuild by name. The base is a stock
@@ -15,14 +16,27 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "image_tag", "image_exists", "engine_problem", "build", "docker_env"]
+__all__ = ["LANGUAGES", "BUILD_HINT", "image_tag", "image_exists", "engine_problem", "build", "docker_env",
+           "base_image", "docker_build", "remove_older"]
 
 LANGUAGES = ("python", "cpp")
 INSIDE = Path(__file__).parent / "inside"
-DOCKERFILES = Path(__file__).resolve().parents[2] / "sandboxes"
+DOCKERFILES = Path(__file__).parent / "dockerfiles"  # a link to the top-level sandboxes/, shipped in the wheel
 STOCK_BASES = {"python": "python:3.12-slim", "cpp": "debian:bookworm-slim"}
-LOCAL_BASE = "prorl-sandbox-base:bookworm"
+LOCAL_BASE = "prorl-base:bookworm"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
+# What a missing image asks the operator to run (the stack's images build with it too).
+BUILD_HINT = "`prorl sandbox build` (or `prorl images build` for the whole stack)"
+# debootstrap leaves its .deb files and apt lists behind, and documentation nobody reads in a
+# container: a third of the base. Later `apt-get install`s skip them too (as the -slim images do).
+_SLIM = ["var/cache/apt/archives/*.deb", "var/lib/apt/lists/*", "usr/share/doc/*", "usr/share/man/*",
+         "usr/share/info/*", "usr/share/locale/*"]
+_NODOC = """path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+"""
 
 
 def docker_env(docker_host: str | None) -> dict:
@@ -32,7 +46,7 @@ def docker_env(docker_host: str | None) -> dict:
 def _dockerfile(language: str) -> Path:
     path = DOCKERFILES / language / "Dockerfile"
     if not path.is_file():
-        raise ValueError(f"{path} not found: build from a checkout of the prorl repository")
+        raise ValueError(f"{path} not found: reinstall prorl (the sandbox Dockerfiles ship with it)")
     return path
 
 
@@ -76,6 +90,8 @@ def _local_base(mirror: str, env: dict, log: Callable[[str], None]) -> str:
                               capture_output=True, text=True)
         if done.returncode != 0:
             raise ValueError(f"debootstrap from {mirror} failed: {(done.stdout + done.stderr)[-1500:]}")
+        subprocess.run(["sh", "-c", "rm -rf " + " ".join(_SLIM)], cwd=root, check=True)
+        Path(root, "etc/dpkg/dpkg.cfg.d/01-nodoc").write_text(_NODOC)
         tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
         done = subprocess.run(["docker", "import", "-", LOCAL_BASE], stdin=tar.stdout, env=env, capture_output=True, text=True)
         tar.wait()
@@ -84,8 +100,9 @@ def _local_base(mirror: str, env: dict, log: Callable[[str], None]) -> str:
     return LOCAL_BASE
 
 
-def _base(language: str, base: str, mirror: str, env: dict, log: Callable[[str], None]) -> str:
-    stock = STOCK_BASES[language]
+def base_image(stock: str, base: str, mirror: str, env: dict, log: Callable[[str], None]) -> str:
+    """`stock` when a registry has it (or it is already here), else the offline Debian base;
+    `base` is auto, registry (stock or fail) or debootstrap (offline only)."""
     if base in ("auto", "registry"):
         if image_exists(stock, env):
             return stock
@@ -97,6 +114,24 @@ def _base(language: str, base: str, mirror: str, env: dict, log: Callable[[str],
             raise ValueError(f"docker pull {stock} failed: {pulled.stderr.strip()}")
         log(f"no registry ({pulled.stderr.strip()[:120]}); building the base offline")
     return _local_base(mirror, env, log)
+
+
+def docker_build(tag: str, context: Path, env: dict, log: Callable[[str], None], dockerfile: Path | None = None,
+                 build_args: dict | None = None, labels: dict | None = None, timeout: float = 1800) -> None:
+    """`docker build --network host` (so RUN steps reach the package mirrors), failing with the
+    build's last output."""
+    command = ["docker", "build", "--network", "host", "-t", tag]
+    for key, value in (build_args or {}).items():
+        command += ["--build-arg", f"{key}={value}"]
+    for key, value in (labels or {}).items():
+        command += ["--label", f"{key}={value}"]
+    if dockerfile is not None:
+        command += ["-f", str(dockerfile)]
+    log(f"building {tag}")
+    done = subprocess.run([*command, str(context)], env=env, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise ValueError(f"docker build of {tag} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    log(f"built {tag}")
 
 
 def build(languages=LANGUAGES, base: str = "auto", mirror: str = DEFAULT_MIRROR, force: bool = False,
@@ -113,27 +148,20 @@ def build(languages=LANGUAGES, base: str = "auto", mirror: str = DEFAULT_MIRROR,
         if image_exists(tag, env) and not force:
             log(f"{tag} is already built")
             continue
-        base_image = _base(language, base, mirror, env, log)
+        base_tag = base_image(STOCK_BASES[language], base, mirror, env, log)
         with tempfile.TemporaryDirectory(prefix="prorl-image-") as context:
             shutil.copy(_dockerfile(language), Path(context) / "Dockerfile")
             shutil.copytree(INSIDE, Path(context) / "inside", ignore=shutil.ignore_patterns("__pycache__"))
-            log(f"building {tag} on {base_image}")
-            done = subprocess.run(
-                ["docker", "build", "--network", "host", "--build-arg", f"BASE_IMAGE={base_image}",
-                 "--label", "prorl.sandbox.image=1", "-t", tag, context],
-                env=env, capture_output=True, text=True,
-            )
-        if done.returncode != 0:
-            raise ValueError(f"docker build of {tag} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-        log(f"built {tag}")
-        _remove_older(tag, env, log)
+            docker_build(tag, Path(context), env, log, build_args={"BASE_IMAGE": base_tag},
+                         labels={"prorl.sandbox.image": "1"})
+        remove_older(tag, env, log)
     return tags
 
 
-def _remove_older(tag: str, env: dict, log: Callable[[str], None]) -> None:
+def remove_older(tag: str, env: dict, log: Callable[[str], None], keep: tuple[str, ...] = ()) -> None:
     """Older builds of this image are dead weight (hundreds of MB each); ones still in use stay."""
     repo = tag.partition(":")[0]
     listed = _docker(["images", repo, "--format", "{{.Repository}}:{{.Tag}}"], env)
-    for old in set(listed.stdout.split()) - {tag}:
+    for old in set(listed.stdout.split()) - {tag, *keep}:
         if _docker(["rmi", old], env).returncode == 0:
             log(f"removed the older {old}")

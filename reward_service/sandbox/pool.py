@@ -19,7 +19,7 @@ from reward_service.pool import Job
 from reward_service.sandbox.containers import (
     Container, Limits, docker_command, native_command, new_owner, remove_containers,
 )
-from reward_service.sandbox.images import LANGUAGES, docker_env, engine_problem, image_exists, image_tag
+from reward_service.sandbox.images import BUILD_HINT, LANGUAGES, docker_env, engine_problem, image_exists, image_tag
 from reward_service.verifiers import base, code
 from reward_service.verifiers.text import final_text
 
@@ -44,6 +44,10 @@ class SandboxPool:
         self._live = dict.fromkeys(LANGUAGES, 0)
         self._tasks: set[asyncio.Task] = set()
         self._closing = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.settings.sandbox_enabled
 
     @property
     def ready(self) -> bool:
@@ -85,7 +89,7 @@ class SandboxPool:
         for language in LANGUAGES:
             tag = image_tag(language)
             if not image_exists(tag, self.env):
-                return f"sandbox image {tag} is missing; build it with `prorl sandbox build`"
+                return f"sandbox image {tag} is missing on the Docker engine; build it there with {BUILD_HINT}"
         removed = remove_containers(self.env, only_dead_owners=True)
         if removed:
             log.info("removed %d sandbox containers left by a previous run", removed)

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
-from reward_service.client import RewardClient
+from reward_service.client import AuthError, RewardClient
 from tests.conftest import free_port, start_server, stop_servers, wait_ready
 from tests.reward_service.api.test_score import item
 
@@ -181,7 +181,7 @@ def test_422_bisection_isolates_exactly_the_bad_items(bad, caplog):
     assert sum("unknown domain 'chess'" in r.getMessage() for r in caplog.records) == len(bad)
 
 
-@pytest.mark.parametrize("status", [400, 401, 404, 413, 500])
+@pytest.mark.parametrize("status", [400, 404, 413, 500])
 def test_other_statuses_are_not_retried(status, caplog):
     calls = []
 
@@ -195,6 +195,33 @@ def test_other_statuses_are_not_retried(status, caplog):
     assert results == [None] * 10
     assert len(calls) == 2 and client.stats.retries == 0 and client.stats.failed_items == 10
     assert all(f"HTTP {status}" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("status", [401, 403])
+@pytest.mark.parametrize("key", [None, "wrong"])
+def test_a_refused_key_raises_at_once_instead_of_missing_rewards(status, key):
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        return httpx.Response(status, json={"detail": "missing or wrong API key: send 'Authorization: Bearer <REWARD_API_KEY>'"})
+
+    client = make(handler, [A, B], batch_size=5, api_key=key)
+    with pytest.raises(AuthError) as refused:
+        client.score_sync(items(10))
+    assert client.stats.retries == 0 and len(calls) <= 2
+    why = "refused our API key" if key else "requires an API key and none was given"
+    assert why in str(refused.value) and f"HTTP {status}" in str(refused.value)
+
+
+def test_ready_checks_the_key_before_any_work():
+    def handler(request):
+        if request.url.path == "/readyz":
+            return httpx.Response(200, json={"status": "ready"})
+        return httpx.Response(401, json={"detail": "missing or wrong API key"})
+
+    with pytest.raises(AuthError, match="requires an API key and none was given"):
+        asyncio.run(make(handler).ready(timeout_s=5))
 
 
 def test_api_key_is_sent_as_bearer_token():
@@ -294,8 +321,11 @@ def test_real_server_scores_and_isolates_a_bad_item(server_process):
     assert stats["failed_items"] == 1 and stats["retries"] == 0
 
     wrong_key = RewardClient(url, api_key="nope", batch_size=5)
-    assert wrong_key.score_sync(math_items(6)) == [None] * 6
-    assert wrong_key.stats.requests == 2 and wrong_key.stats.failed_items == 6
+    with pytest.raises(AuthError, match="refused our API key"):
+        wrong_key.score_sync(math_items(6))
+    assert wrong_key.stats.retries == 0
+    with pytest.raises(AuthError, match="requires an API key and none was given"):
+        asyncio.run(RewardClient(url).ready(timeout_s=10))
 
 
 def serve(port: int) -> subprocess.Popen:

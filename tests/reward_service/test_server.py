@@ -1,5 +1,8 @@
 """The real thing: `prorl serve` as a process (uvicorn) on a loopback port, spoken to over HTTP."""
 
+import subprocess
+import sys
+
 import httpx
 import pytest
 
@@ -47,3 +50,11 @@ def test_all_five_domains_in_one_batch(server_process):
         results = http.post("/v1/score", json={"items": items}).json()["results"]
     assert [(r["id"], r["reward"] == 1.0) for r in results] == expected
     assert {r["status"] for r in results} <= {"correct", "incorrect", "no_answer"}
+
+
+def test_a_taken_port_is_a_clear_error(server_process):
+    port = server_process("--log-level", "warning", env={"REWARD_POOL_SIZE": "1"}).rpartition(":")[2]
+    done = subprocess.run([sys.executable, "-m", "prorl", "serve", "--port", port], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert f"prorl serve: port {port} on 127.0.0.1 is already taken" in done.stderr and "--port" in done.stderr

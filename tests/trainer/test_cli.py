@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 
-def _prorl(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "reward_service.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+def _prorl(*args: str, timeout: int = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "prorl", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})})
 
 
 def test_train_then_eval_then_plot(tmp_path, tiny_model, pick_data):
@@ -42,3 +42,18 @@ def test_bad_config_key_is_a_clear_error(pick_data):
 def test_eval_k_above_samples_refused(pick_data, tiny_model):
     done = _prorl("eval", "--model", tiny_model, "--data", pick_data, "--samples", "2", "--k", "4")
     assert done.returncode != 0 and "--k (4) must be <= --samples (2)" in done.stderr
+
+
+def test_an_api_key_on_the_service_alone_stops_the_trainer_with_the_setting_to_fix(server_process, tiny_model, pick_data,
+                                                                                   tmp_path):
+    url = server_process("--log-level", "warning", env={"REWARD_API_KEY": "k", "REWARD_POOL_SIZE": "1"})
+    args = ["train", f"model={tiny_model}", f"train_data={pick_data}", f"output_dir={tmp_path / 'run'}", "prompts_per_step=2",
+            "group_size=2", "response_length_schedule=[[0, 4]]", "temperature=1.0", "steps=1", f"reward_urls=[{url}]"]
+    for extra, why in (([], "requires an API key and none was given"), (["reward_api_key=nope"], "refused our API key")):
+        done = _prorl(*args, *extra)
+        assert done.returncode == 1, done.stderr[-2000:]
+        assert why in done.stderr and "set reward_api_key in the trainer's config" in done.stderr, done.stderr[-2000:]
+        assert not (tmp_path / "run" / "metrics.jsonl").exists()  # stopped before any step
+    done = _prorl(*args, env={"REWARD_API_KEY": "k"})  # the service's own variable serves the trainer too
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "run" / "metrics.jsonl").read_text().count("\n") >= 1

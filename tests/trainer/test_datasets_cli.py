@@ -1,4 +1,4 @@
-"""`prorl data` end to end through the real entry point (reward_service.cli.main): convert,
+"""`prorl data` end to end through the real entry point (prorl.cli.main): convert,
 logic (Reasoning Gym entries whose gold answers their own scorers accept after a JSON round
 trip), samples, and the errors a user sees."""
 
@@ -9,7 +9,7 @@ import sys
 import pytest
 import reasoning_gym
 
-from reward_service.cli import main
+from prorl.cli import main
 from trainer.data import read_rows
 from trainer.datasets import SAMPLE_DOMAINS, logic
 
@@ -110,7 +110,7 @@ def test_samples_command_writes_every_domain(tmp_path, capsys):
 
 
 def test_prorl_data_does_not_import_torch(tmp_path):
-    code = ("import sys; from reward_service.cli import main; "
+    code = ("import sys; from prorl.cli import main; "
             f"main(['data', 'samples', 'math', '--out', {str(tmp_path)!r}]); "
             "sys.exit('torch was imported' if 'torch' in sys.modules else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

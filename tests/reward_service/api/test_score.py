@@ -140,6 +140,16 @@ def test_health_and_metrics(client):
     assert "reward_worker_restarts_total" in text
 
 
+def test_readyz_all_waits_for_the_code_sandboxes_when_enabled(client):
+    # Sandboxes off (the `client` fixture): every enabled domain is up.
+    assert client.get("/readyz?all=true").status_code == 200
+    with make_client(sandbox_enabled=True, sandbox_docker_host="unix:///nonexistent/docker.sock") as c:
+        wait_ready(c.get)
+        assert c.get("/readyz").status_code == 200  # the other domains never wait for code
+        held = c.get("/readyz?all=true")
+        assert held.status_code == 503 and held.json()["detail"].startswith("code domain: ")
+
+
 def test_lone_surrogates_come_back_as_valid_utf8(client):
     """JSON may carry a lone surrogate (\\ud800), UTF-8 cannot: echoed text is repaired, not a 500."""
     body = '{"items": [{"id": "\\ud800", "domain": "math", "response": "\\\\boxed{\\ud800}", "reference": {"answer": "1"}}]}'

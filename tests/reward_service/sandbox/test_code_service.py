@@ -114,11 +114,11 @@ def test_missing_image_names_the_build_command(monkeypatch):
 
 
 def test_sandbox_build_command():
-    built = subprocess.run([sys.executable, "-m", "reward_service.cli", "sandbox", "build"], capture_output=True, text=True)
+    built = subprocess.run([sys.executable, "-m", "prorl", "sandbox", "build"], capture_output=True, text=True)
     assert built.returncode == 0 and built.stdout.count("is already built") == 2, built
-    unreachable = subprocess.run([sys.executable, "-m", "reward_service.cli", "sandbox", "build", "--docker-host",
+    unreachable = subprocess.run([sys.executable, "-m", "prorl", "sandbox", "build", "--docker-host",
                                   "unix:///nonexistent/docker.sock"], capture_output=True, text=True)
     assert unreachable.returncode == 1 and "Docker engine is not reachable" in unreachable.stderr
-    unknown = subprocess.run([sys.executable, "-m", "reward_service.cli", "sandbox", "build", "java"],
+    unknown = subprocess.run([sys.executable, "-m", "prorl", "sandbox", "build", "java"],
                              capture_output=True, text=True)
     assert unknown.returncode == 1 and "unknown language 'java'; valid: python, cpp" in unknown.stderr

@@ -1,0 +1,5 @@
+"""`python -m prorl`: the `prorl` command."""
+
+from prorl.cli import main
+
+main()

@@ -1,0 +1,100 @@
+"""Each half installs and runs alone: fresh virtualenvs with only `prorl[service]` or only
+`prorl[train]`, built once per test run from the wheel of this checkout (so the wheel's contents,
+the sandbox runner and Dockerfiles included, are what is tested)."""
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from prorl.images import PACKAGE, copy_sources
+from tests.conftest import free_port, stop_servers, wait_ready
+from tests.reward_service.sandbox.helpers import wait_code_ready
+from tests.trainer.test_samples_gold import check_domain
+from trainer.datasets import SAMPLE_DOMAINS
+
+pytestmark = pytest.mark.slow
+
+
+def _run(*args, timeout: float = 600, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}, **kwargs)
+
+
+def _venv(root: Path, wheel: Path, extra: str) -> Path:
+    venv = root / extra
+    done = _run(sys.executable, "-m", "venv", venv)
+    assert done.returncode == 0, done.stderr
+    done = _run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", f"{wheel}[{extra}]")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return venv / "bin"
+
+
+@pytest.fixture(scope="session")
+def halves(tmp_path_factory) -> dict[str, Path]:
+    """{'service': bin folder, 'train': bin folder} of two fresh venvs, built side by side."""
+    root = tmp_path_factory.mktemp("halves")
+    copy_sources(PACKAGE, root / "src")  # a clean copy: setuptools' build/ folder in a checkout can hold stale files
+    done = _run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", root / "wheel",
+                root / "src")
+    assert done.returncode == 0, done.stderr[-3000:]
+    wheel = next((root / "wheel").glob("prorl-*.whl"))
+    with ThreadPoolExecutor(2) as pool:
+        built = {extra: pool.submit(_venv, root, wheel, extra) for extra in ("service", "train")}
+        return {extra: future.result() for extra, future in built.items()}
+
+
+def _cannot_import(bin_dir: Path, module: str) -> bool:
+    done = _run(bin_dir / "python", "-c", f"import {module}")
+    return done.returncode != 0 and f"No module named '{module}'" in done.stderr
+
+
+@pytest.mark.docker
+def test_the_service_alone_scores_all_five_domains_without_torch(halves, tmp_path):
+    service = halves["service"]
+    assert _cannot_import(service, "torch") and _cannot_import(service, "transformers")
+    port = free_port()
+    proc = subprocess.Popen([service / "prorl", "serve", "--port", str(port), "--log-level", "warning"],
+                            env={**os.environ, "REWARD_SANDBOX_ENABLED": "true", "REWARD_SANDBOX_POOL_SIZE": "1",
+                                 "REWARD_POOL_SIZE": "2"})
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
+            wait_ready(http.get)
+            wait_code_ready(http)  # the installed wheel computes the same sandbox tags as the checkout
+            for domain in SAMPLE_DOMAINS:
+                check_domain(http, domain)
+    finally:
+        stop_servers([proc])
+
+    done = _run(service / "prorl", "train", "steps=1")
+    assert done.returncode == 2 and 'prorl train needs the trainer' in done.stderr and 'pip install "prorl[train]"' in done.stderr
+    done = _run(service / "prorl", "data", "samples", "math", "--out", tmp_path)
+    assert done.returncode == 0 and (tmp_path / "math.jsonl").exists(), done.stderr[-2000:]
+
+
+def test_the_trainer_alone_trains_against_a_service_url(halves, server_process, tiny_model, pick_data, tmp_path):
+    train = halves["train"]
+    for module in ("math_verify", "fastapi", "reasoning_gym", "langdetect", "uvicorn"):
+        assert _cannot_import(train, module), module
+    done = _run(train / "prorl", "serve")
+    assert done.returncode == 2 and 'pip install "prorl[service]"' in done.stderr, done.stderr
+    done = _run(train / "prorl", "data", "samples", "--out", tmp_path / "data")
+    assert done.returncode == 2 and "prorl data needs the reward service" in done.stderr, done.stderr
+
+    args = [train / "prorl", "train", f"model={tiny_model}", f"train_data={pick_data}", "prompts_per_step=2", "group_size=2",
+            "response_length_schedule=[[0, 4]]", "temperature=1.0", "steps=1", "save_every=1"]
+    done = _run(*args, f"output_dir={tmp_path / 'local'}")
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "no reward service URL was given and the service is not installed here" in done.stderr
+    assert "reward_urls" in done.stderr and 'pip install "prorl[service]"' in done.stderr
+
+    url = server_process("--log-level", "warning", env={"REWARD_POOL_SIZE": "1"})
+    done = _run(*args, f"output_dir={tmp_path / 'remote'}", f"reward_urls=[{url}]")
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = (tmp_path / "remote" / "metrics.jsonl").read_text().splitlines()
+    assert lines and '"reward/failed_items": 0' in lines[-1]
+    assert (tmp_path / "remote" / "checkpoints" / "step_1" / "policy" / "model.safetensors").exists()
