@@ -3,6 +3,7 @@
 each command imports what it runs."""
 
 import argparse
+import copy
 import errno
 import os
 import socket
@@ -29,8 +30,20 @@ def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        log_config=_log_config(),
         timeout_graceful_shutdown=10,
     )
+
+
+def _log_config() -> dict:
+    """uvicorn's logging, all of it on stdout (a container's log), with the service's own loggers
+    (the pools' warnings and errors) formatted alike instead of falling to Python's last resort."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["handlers"]["default"]["stream"] = "ext://sys.stdout"
+    config["loggers"]["reward_service"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -5,8 +5,9 @@ replica may restart mid-run. This client splits the items into batches, sends a 
 spreads them round-robin over the replicas and retries a batch on another replica after a
 connection error, a timeout or a 502/503/504 (scoring is pure, so a retry is safe). Anything else
 is not retried; a 401/403 (a missing or wrong API key) raises `AuthError` at once, since no
-retry can fix it and a trainer must not go on without rewards. The service answers 422 for a whole request when one item is malformed, so the
-client bisects such a batch until the good items are scored and only the bad ones are left.
+retry can fix it and a trainer must not go on without rewards. The service answers 422 for a
+whole request when one item is malformed, so the client bisects such a batch until the good items
+are scored and only the bad ones are left.
 
 An item that could not be scored comes back as `None` and is logged with the reason, never as
 reward 0: "the model was wrong" and "our infrastructure failed" must stay apart for the trainer.

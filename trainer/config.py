@@ -115,7 +115,11 @@ class TrainConfig:
         return [tokens for start, tokens in self.response_length_schedule if start <= step][-1]
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The config as logged (run log, wandb, checkpoints): the API key is never written out."""
+        values = dataclasses.asdict(self)
+        if values["reward_api_key"]:
+            values["reward_api_key"] = "<set>"
+        return values
 
 
 def load_config(path: str | None, overrides: list[str] = ()) -> TrainConfig:

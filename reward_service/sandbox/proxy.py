@@ -58,6 +58,12 @@ class Missing(Refused):
     status = 404
 
 
+class Unreachable(Refused):
+    """The engine behind the gate does not answer (502)."""
+
+    status = 502
+
+
 @dataclass(frozen=True)
 class Policy:
     max_containers: int = 256
@@ -234,24 +240,31 @@ class Gate:
     def __init__(self, socket_path: str, policy: Policy):
         self.socket_path, self.policy = socket_path, policy
 
+    async def connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        try:
+            return await asyncio.open_unix_connection(self.socket_path, limit=_HEAD_LIMIT)
+        except OSError as exc:
+            raise Unreachable(f"the Docker engine is not reachable at {self.socket_path} ({exc.strerror or exc}); "
+                              "start it, or mount its socket into the proxy") from None
+
     async def engine_json(self, method: str, path: str):
         """One small request of our own to the engine; its JSON answer (None on 404)."""
-        reader, writer = await asyncio.open_unix_connection(self.socket_path)
+        reader, writer = await self.connect()
         try:
             writer.write(f"{method} {path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n".encode())
             await writer.drain()
             raw = await asyncio.wait_for(reader.read(), 30)
+            head, _, body = raw.partition(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            if status == 404:
+                return None
+            if status != 200:
+                raise Refused(f"the engine answered {status} to {path}")
+            return json.loads(_dechunk(body) if b"transfer-encoding: chunked" in head.lower() else body)
+        except (OSError, asyncio.TimeoutError, IndexError, ValueError) as exc:
+            raise Unreachable(f"the Docker engine gave no usable answer to {path} ({exc!r})") from None
         finally:
             writer.close()
-        head, _, body = raw.partition(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        if status == 404:
-            return None
-        if status != 200:
-            raise Refused(f"the engine answered {status} to {path}")
-        if b"transfer-encoding: chunked" in head.lower():
-            body = _dechunk(body)
-        return json.loads(body)
 
     async def sandbox_container(self, ref: str) -> None:
         info = await self.engine_json("GET", f"/containers/{ref}/json")
@@ -317,9 +330,9 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 def _refusal(exc: Refused) -> bytes:
-    message = str(exc) if isinstance(exc, Missing) else f"sandbox proxy refused this request: {exc}"
+    message = {403: f"sandbox proxy refused this request: {exc}", 502: f"sandbox proxy: {exc}"}.get(exc.status, str(exc))
     body = json.dumps({"message": message}).encode()
-    reason = b"Not Found" if exc.status == 404 else b"Forbidden"
+    reason = {403: b"Forbidden", 404: b"Not Found", 502: b"Bad Gateway"}[exc.status]
     return (b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n"
             b"Content-Length: %d\r\n\r\n" % (exc.status, reason, len(body))) + body
 
@@ -331,15 +344,15 @@ async def handle(gate: Gate, reader: asyncio.StreamReader, writer: asyncio.Strea
         try:
             request = await asyncio.wait_for(read_request(reader), 30)
             await gate.decide(request)
+            up_reader, upstream = await gate.connect()
         except Refused as exc:
-            if not isinstance(exc, Missing):
-                log.warning("refused %s: %s", peer, exc)
+            if exc.status != 404:
+                log.warning("%s %s: %s", "refused" if exc.status == 403 else "failed", peer, exc)
             writer.write(_refusal(exc))
             await writer.drain()
             return
         except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError):
             return
-        up_reader, upstream = await asyncio.open_unix_connection(gate.socket_path, limit=_HEAD_LIMIT)
         upgrade = request.upgrade()
         upstream.write(request.encode(keep_upgrade=upgrade))
         await upstream.drain()

@@ -26,25 +26,26 @@ def _run(*args, timeout: float = 600, env: dict | None = None, **kwargs) -> subp
 
 
 def _venv(root: Path, wheel: Path, extra: str) -> Path:
-    venv = root / extra
+    venv = root / (extra or "base")
     done = _run(sys.executable, "-m", "venv", venv)
     assert done.returncode == 0, done.stderr
-    done = _run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", f"{wheel}[{extra}]")
+    done = _run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                f"{wheel}[{extra}]" if extra else wheel)
     assert done.returncode == 0, done.stderr[-3000:]
     return venv / "bin"
 
 
 @pytest.fixture(scope="session")
 def halves(tmp_path_factory) -> dict[str, Path]:
-    """{'service': bin folder, 'train': bin folder} of two fresh venvs, built side by side."""
+    """{'service': bin folder, 'train': ..., '': the base install's} of fresh venvs, built side by side."""
     root = tmp_path_factory.mktemp("halves")
     copy_sources(PACKAGE, root / "src")  # a clean copy: setuptools' build/ folder in a checkout can hold stale files
     done = _run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", root / "wheel",
                 root / "src")
     assert done.returncode == 0, done.stderr[-3000:]
     wheel = next((root / "wheel").glob("prorl-*.whl"))
-    with ThreadPoolExecutor(2) as pool:
-        built = {extra: pool.submit(_venv, root, wheel, extra) for extra in ("service", "train")}
+    with ThreadPoolExecutor(3) as pool:
+        built = {extra: pool.submit(_venv, root, wheel, extra) for extra in ("service", "train", "")}
         return {extra: future.result() for extra, future in built.items()}
 
 
@@ -98,3 +99,14 @@ def test_the_trainer_alone_trains_against_a_service_url(halves, server_process, 
     lines = (tmp_path / "remote" / "metrics.jsonl").read_text().splitlines()
     assert lines and '"reward/failed_items": 0' in lines[-1]
     assert (tmp_path / "remote" / "checkpoints" / "step_1" / "policy" / "model.safetensors").exists()
+
+
+def test_the_base_install_is_the_command_and_the_client(halves):
+    base = halves[""]
+    done = _run(base / "python", "-c", "from reward_service.client import RewardClient; RewardClient('http://127.0.0.1:1')")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _cannot_import(base, "fastapi") and _cannot_import(base, "torch")
+    assert _run(base / "prorl", "--help").returncode == 0
+    for command, extra in (("serve", "service"), ("train", "train"), ("plot", "train")):
+        done = _run(base / "prorl", command, *(["runs/x"] if command == "plot" else []))
+        assert done.returncode == 2 and f'pip install "prorl[{extra}]"' in done.stderr, (command, done.stderr)

@@ -1,11 +1,14 @@
 """The real thing: `prorl serve` as a process (uvicorn) on a loopback port, spoken to over HTTP."""
 
+import os
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
 
+from tests.conftest import free_port, wait_ready
 from tests.reward_service.api.test_score import item
 from tests.reward_service.sandbox.helpers import wait_code_ready
 from tests.trainer.test_samples_gold import WRONG, gold
@@ -58,3 +61,22 @@ def test_a_taken_port_is_a_clear_error(server_process):
                           timeout=120)
     assert done.returncode == 1, done.stderr[-2000:]
     assert f"prorl serve: port {port} on 127.0.0.1 is already taken" in done.stderr and "--port" in done.stderr
+
+
+def test_logs_go_to_stdout_the_services_own_included():
+    port = free_port()
+    env = {**os.environ, "REWARD_SANDBOX_ENABLED": "true", "REWARD_SANDBOX_DOCKER_HOST": "unix:///nonexistent/docker.sock",
+           "REWARD_POOL_SIZE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "prorl", "serve", "--port", str(port)], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_ready(lambda path: httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2))
+        for _ in range(100):  # the pool's first check of the engine
+            if "the Docker engine is not reachable" in httpx.get(f"http://127.0.0.1:{port}/readyz").json()["code"]:
+                break
+            time.sleep(0.1)
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=60)
+    assert "Uvicorn running on" in out and "code domain unavailable: the Docker engine is not reachable" in out, out
+    assert err == "", err

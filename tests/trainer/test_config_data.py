@@ -85,3 +85,10 @@ def test_arithmetic_rows_are_seeded_and_correct():
         x, y = [int(w) for w in text.replace(".", " ").split() if w.isdigit()][:2]
         assert int(row.reference["answer"]) in (x + y, x - y)
         assert "\\boxed{}" in text
+
+
+def test_the_api_key_is_never_written_out():
+    from trainer.config import TrainConfig
+
+    assert TrainConfig(train_data="x.jsonl", reward_api_key="s3cret").to_dict()["reward_api_key"] == "<set>"
+    assert TrainConfig(train_data="x.jsonl").to_dict()["reward_api_key"] == ""

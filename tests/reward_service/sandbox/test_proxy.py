@@ -2,6 +2,7 @@
 against a real engine, the same channel the containerised service uses (the docker command line
 with DOCKER_HOST=tcp://proxy), refusing what would give a compromised service the host."""
 
+import contextlib
 import copy
 import json
 import socket
@@ -135,16 +136,25 @@ def _wait_port(port: int, proc: subprocess.Popen) -> None:
     raise AssertionError("the proxy did not listen")
 
 
+@contextlib.contextmanager
+def running_proxy(*args: str):
+    """`prorl sandbox proxy` on a loopback port; yields (its DOCKER_HOST, the process)."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "prorl", "sandbox", "proxy", "--listen", f"127.0.0.1:{port}", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_port(port, proc)
+        yield f"tcp://127.0.0.1:{port}", proc
+    finally:
+        proc.terminate()  # handled, so that as a container's pid 1 it stops at once too
+        proc.wait(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def proxy():
-    """`prorl sandbox proxy` on a loopback port; yields its DOCKER_HOST."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "prorl", "sandbox", "proxy", "--listen", f"127.0.0.1:{port}",
-                             "--max-containers", "8"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    _wait_port(port, proc)
-    yield f"tcp://127.0.0.1:{port}"
-    proc.terminate()  # handled, so that as a container's pid 1 it stops at once too
-    assert proc.wait(timeout=10) == 0 and "sandbox proxy stopped" in proc.stdout.read()
+    with running_proxy("--max-containers", "8") as (host, proc):
+        yield host
+    assert proc.returncode == 0 and "sandbox proxy stopped" in proc.stdout.read()
 
 
 def _docker(docker_host: str | None, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -189,22 +199,14 @@ def test_the_pools_own_container_runs_through_the_proxy(proxy):
 def test_the_proxy_caps_live_sandboxes():
     # The cap counts every sandbox on the engine (other tests' warm pools too): room for one more.
     cap = len(_docker(None, "ps", "-aq", "--filter", "label=prorl.sandbox").stdout.split()) + 1
-    port = free_port()
-    gate = subprocess.Popen([sys.executable, "-m", "prorl", "sandbox", "proxy", "--listen", f"127.0.0.1:{port}",
-                             "--max-containers", str(cap)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_port(port, gate)
-        host = f"tcp://127.0.0.1:{port}"
+    with running_proxy("--max-containers", str(cap)) as (host, _):
         first = subprocess.Popen(["docker", *_sandbox_run()], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 env={"PATH": "/usr/bin:/bin", "DOCKER_HOST": host, "HOME": "/tmp"})
+                                 env={"PATH": "/usr/local/bin:/usr/bin:/bin", "DOCKER_HOST": host, "HOME": "/tmp"})
         assert json.loads(first.stdout.readline()) == {"ready": True}
         second = _docker(host, *_sandbox_run())
         assert second.returncode != 0 and f"{cap} sandboxes exist already" in second.stderr, second.stderr
         first.stdin.close()
         assert first.wait(timeout=60) == 0
-    finally:
-        gate.terminate()
-        gate.wait(timeout=10)
 
 
 @pytest.mark.docker
@@ -257,3 +259,10 @@ def test_the_service_scores_code_through_the_proxy(proxy):
                            {**stdio, "language": "cpp"}, language="cpp")]
         results = client.post("/v1/score", json={"items": items}).json()["results"]
         assert [r["reward"] for r in results] == [1.0, 0.0, 1.0], results
+
+
+@pytest.mark.docker  # the docker command line, not an engine
+def test_no_engine_behind_the_proxy_is_a_clear_error():
+    with running_proxy("--docker-socket", "/nonexistent/docker.sock") as (host, _):
+        done = _docker(host, "version", "--format", "{{.Server.Version}}")
+        assert done.returncode != 0 and "the Docker engine is not reachable at /nonexistent/docker.sock" in done.stderr, done
