@@ -111,7 +111,8 @@ def add_commands(sub) -> None:
                     "those the sandbox pool makes, each container checked against the sandbox's isolation flags "
                     "(see reward_service/sandbox/proxy.py). Point the service at it with "
                     "REWARD_SANDBOX_DOCKER_HOST=tcp://HOST:PORT.")
-    proxy.add_argument("--listen", default="0.0.0.0:2375", help="HOST:PORT to listen on (keep it on a private network)")
+    proxy.add_argument("--listen", default="127.0.0.1:2375",
+                       help="HOST:PORT to listen on; 0.0.0.0 only on a network that the service alone shares")
     proxy.add_argument("--docker-socket", default="/var/run/docker.sock", help="the Docker engine's socket")
     proxy.add_argument("--max-containers", type=int, default=Policy.max_containers, help="most sandboxes alive at once (default %(default)s)")
     proxy.add_argument("--max-memory-mb", type=int, default=Policy.max_memory_mb, help="most memory one sandbox may ask for (default %(default)s)")
