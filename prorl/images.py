@@ -109,15 +109,14 @@ def _prefetch_torch(base: str, wheels: Path, env: dict, log: Callable[[str], Non
 
 def _build_stack_image(name: str, base: str, mirror: str, force: bool, env: dict, log: Callable[[str], None],
                        torch_index: str | None) -> str:
-    tag = stack_tag(name)
-    with tempfile.TemporaryDirectory(prefix="prorl-context-") as tmp:
-        context = Path(tmp)
-        copy_sources(STACK[name], context)
-        latest = f"prorl-{name}:latest"
-        if sandbox_images.image_exists(tag, env) and not force:
-            log(f"{tag} is already built")
-        else:
-            base_tag = sandbox_images.base_image(STOCK_BASE, base, mirror, env, log)
+    tag, latest = stack_tag(name), f"prorl-{name}:latest"
+    if sandbox_images.image_exists(tag, env) and not force:
+        log(f"{tag} is already built")
+    else:
+        base_tag = sandbox_images.base_image(STOCK_BASE, base, mirror, env, log)
+        with tempfile.TemporaryDirectory(prefix="prorl-context-") as tmp:
+            context = Path(tmp)
+            copy_sources(STACK[name], context)
             args = {"BASE_IMAGE": base_tag}
             bundle = _pip_ca_bundle()
             if bundle is not None:
@@ -131,11 +130,11 @@ def _build_stack_image(name: str, base: str, mirror: str, force: bool, env: dict
                     args["TORCH_INDEX"] = ""
             sandbox_images.docker_build(tag, context, env, log, dockerfile=context / "docker" / f"{name}.Dockerfile",
                                         build_args=args, labels={"prorl.image": name})
-        tagged = subprocess.run(["docker", "tag", tag, latest], env=env, capture_output=True, text=True)
-        if tagged.returncode != 0:
-            raise ValueError(f"docker tag {tag} {latest} failed: {tagged.stderr.strip()}")
-        sandbox_images.remove_older(tag, env, log, keep=(latest,))
-        return tag
+    tagged = subprocess.run(["docker", "tag", tag, latest], env=env, capture_output=True, text=True)
+    if tagged.returncode != 0:
+        raise ValueError(f"docker tag {tag} {latest} failed: {tagged.stderr.strip()}")
+    sandbox_images.remove_older(tag, env, log, keep=(latest,))
+    return tag
 
 
 def build_images(names=ALL, base: str = "auto", mirror: str = sandbox_images.DEFAULT_MIRROR, force: bool = False,

@@ -6,6 +6,7 @@ and everything is torn down (containers, volumes, networks), also on failure."""
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import threading
@@ -124,9 +125,8 @@ def test_the_service_reaches_docker_only_through_the_proxy(stack):
 def _tiny_run_files(tmp_path: Path, tiny_model: str, pick_data: str) -> Path:
     """The tiny model and data where the trainer container (uid 10003) can read them."""
     data = tmp_path / "data"
-    data.mkdir()
-    subprocess.run(["cp", "-r", tiny_model, str(data / "tiny")], check=True)
-    subprocess.run(["cp", pick_data, str(data / "pick.jsonl")], check=True)
+    shutil.copytree(tiny_model, data / "tiny")
+    shutil.copy(pick_data, data / "pick.jsonl")
     for path in [data, *data.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     return data
