@@ -63,12 +63,16 @@ def copy_sources(entries: list[str], into: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def _stack_digest() -> str:
+    entries = sorted({entry for image in STACK.values() for entry in image})
+    with tempfile.TemporaryDirectory(prefix="prorl-context-") as context:
+        return copy_sources(entries, Path(context))
+
+
 def stack_tag(name: str) -> str:
     """The tag the current checkout builds for `name` (reward, trainer): both images carry the
     digest of everything either is built from, so one PRORL_TAG names a matching pair."""
-    entries = sorted({entry for image in STACK.values() for entry in image})
-    with tempfile.TemporaryDirectory(prefix="prorl-context-") as context:
-        return f"prorl-{name}:{copy_sources(entries, Path(context))}"
+    return f"prorl-{name}:{_stack_digest()}"
 
 
 def _pip_ca_bundle() -> Path | None:
@@ -107,9 +111,9 @@ def _prefetch_torch(base: str, wheels: Path, env: dict, log: Callable[[str], Non
         raise ValueError(f"could not fetch {requirement} (pip download): {done.stderr.strip()[-1000:]}")
 
 
-def _build_stack_image(name: str, base: str, mirror: str, force: bool, env: dict, log: Callable[[str], None],
-                       torch_index: str | None) -> str:
-    tag, latest = stack_tag(name), f"prorl-{name}:latest"
+def _build_stack_image(name: str, digest: str, base: str, mirror: str, force: bool, env: dict,
+                       log: Callable[[str], None], torch_index: str | None) -> str:
+    tag, latest = f"prorl-{name}:{digest}", f"prorl-{name}:latest"
     if sandbox_images.image_exists(tag, env) and not force:
         log(f"{tag} is already built")
     else:
@@ -150,7 +154,8 @@ def build_images(names=ALL, base: str = "auto", mirror: str = sandbox_images.DEF
         raise ValueError(problem)
     languages = [name.removeprefix("sandbox-") for name in names if name.startswith("sandbox-")]
     tags = sandbox_images.build(languages, base, mirror, force, docker_host, log) if languages else []
-    for name in names:
-        if name in STACK:
-            tags.append(_build_stack_image(name, base, mirror, force, env, log, torch_index))
+    stack = [name for name in names if name in STACK]
+    digest = _stack_digest() if stack else ""
+    for name in stack:
+        tags.append(_build_stack_image(name, digest, base, mirror, force, env, log, torch_index))
     return tags

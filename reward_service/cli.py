@@ -9,7 +9,8 @@ import os
 import socket
 import tempfile
 
-from reward_service.sandbox.proxy import Policy  # standard library only, like this module
+from reward_service.sandbox.images import DEFAULT_MIRROR  # these two import the standard library only
+from reward_service.sandbox.proxy import Policy
 
 __all__ = ["add_commands", "add_build_options"]
 
@@ -85,7 +86,7 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
     """Where an image's base comes from, rebuilding, and the engine (shared with `prorl images build`)."""
     parser.add_argument("--base", default="auto", choices=["auto", "registry", "debootstrap"],
                         help="auto: a stock base from a registry when one answers, else debootstrap")
-    parser.add_argument("--mirror", default="http://deb.debian.org/debian", help="Debian mirror for debootstrap")
+    parser.add_argument("--mirror", default=DEFAULT_MIRROR, help="Debian mirror for debootstrap")
     parser.add_argument("--force", action="store_true", help="rebuild even when the image exists")
     parser.add_argument("--docker-host", default=None, help="DOCKER_HOST, if not the default engine")
 
