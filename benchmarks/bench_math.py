@@ -30,22 +30,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server() -> tuple[subprocess.Popen, str]:
+def start_server(*args: str, env: dict | None = None, ready: str = "/readyz",
+                 timeout_s: float = 60) -> tuple[subprocess.Popen, str]:
+    """`prorl serve` with `args` on a free loopback port, once `ready` answers 200."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "prorl", "serve", "--port", str(port), "--log-level", "warning"]
+        [sys.executable, "-m", "prorl", "serve", "--port", str(port), "--log-level", "warning", *args],
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    deadline = time.time() + timeout_s
     while time.time() < deadline:
         try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+            if httpx.get(f"{url}{ready}", timeout=1).status_code == 200:
                 return proc, url
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
     proc.kill()
-    raise SystemExit("server did not become ready in 60 s")
+    raise SystemExit(f"server did not become ready in {timeout_s:g} s")
 
 
 def _pct(values: list[float], q: float) -> float:

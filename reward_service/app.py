@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from reward_service import __version__, metrics
-from reward_service.api import health, score
+from reward_service.api import health, nemo_gym, openrlhf, run_code, score, slime
 from reward_service.config import Settings, get_settings
 from reward_service.pool import WorkerPool
 from reward_service.sandbox.pool import SandboxPool
@@ -58,9 +58,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="prorl reward service", version=__version__, lifespan=lifespan)
     app.state.settings = settings
-    app.dependency_overrides[get_settings] = lambda: settings
+
+    async def current_settings() -> Settings:  # async: a sync override would cost a thread hop per request
+        return settings
+
+    app.dependency_overrides[get_settings] = current_settings
     app.include_router(health.router)
     app.include_router(score.router)
+    for protocol in (openrlhf, run_code, slime, nemo_gym):  # other frameworks' shapes, docs/integrations.md
+        app.include_router(protocol.router)
 
     @app.exception_handler(HTTPException)
     async def unreadable_body(request: Request, exc: HTTPException):
@@ -72,17 +78,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"detail": [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]}, 422)
         return await http_exception_handler(request, exc)
 
-    @app.middleware("http")
-    async def count_requests(request: Request, call_next):
-        start = time.perf_counter()
-        response = await call_next(request)
-        path = getattr(request.scope.get("route"), "path", "unmatched")
-        metrics.REQUEST_SECONDS.labels(path).observe(time.perf_counter() - start)
-        metrics.REQUESTS.labels(path, str(response.status_code)).inc()
-        return response
-
+    app.add_middleware(_CountRequests)
     app.add_middleware(_BodyLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+class _CountRequests:
+    """Request counts and durations by route and status (plain ASGI: Starlette's BaseHTTPMiddleware
+    costs a task group and a stream per request, which single-sample protocols feel)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start, status = time.perf_counter(), [500]
+
+        async def send_status(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            metrics.REQUEST_SECONDS.labels(path).observe(time.perf_counter() - start)
+            metrics.REQUESTS.labels(path, str(status[0])).inc()
 
 
 class _BodyLimit:

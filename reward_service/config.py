@@ -34,6 +34,15 @@ class Settings(BaseSettings):
         default=1000, ge=16, description="Longer extracted answers are refused before parsing."
     )
 
+    default_domain: str = Field(
+        default="math", description="Domain of a framework's label that names none (docs/integrations.md)."
+    )
+    data_sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="veRL data_source -> domain, over the built-in table (JSON, e.g. '{\"my_set\": \"stem\"}').",
+    )
+    retry_after_s: int = Field(default=5, ge=1, description="Retry-After of a 503 when our infrastructure failed.")
+
     sandbox_enabled: bool = Field(default=True, description="Run the code domain (needs Docker and `prorl sandbox build`).")
     sandbox_pool_size: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="Warm containers per language."

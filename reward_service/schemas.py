@@ -4,7 +4,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ItemOptions", "Item", "TestOutcome", "ScoreRequest", "Result", "ScoreResponse", "DomainInfo", "DomainsResponse"]
+__all__ = ["ItemOptions", "Item", "TestOutcome", "ScoreRequest", "Result", "ScoreResponse", "DomainInfo", "DomainsResponse",
+           "OpenRLHFRequest", "OpenRLHFResponse", "SlimeRequest", "SlimeResponse", "NeMoGymVerifyResponse",
+           "RunCodeRequest", "CommandRunResult", "RunCodeResponse"]
 
 Status = Literal["correct", "incorrect", "no_answer", "timeout", "error"]
 
@@ -60,3 +62,76 @@ class DomainInfo(BaseModel):
 
 class DomainsResponse(BaseModel):
     domains: list[DomainInfo]
+
+
+# Other frameworks' shapes (docs/integrations.md). A label is any JSON value; how one becomes an
+# item is in reward_service/frameworks/labels.py.
+
+class OpenRLHFRequest(BaseModel):
+    """OpenRLHF's `--reward.remote_url` body: `query` is prompt + response, decoded with special tokens."""
+    model_config = ConfigDict(extra="allow")
+    query: list[str] = Field(description="Prompt and response, one string per sample.")
+    prompts: list[str] | None = Field(default=None, description="The prompts, to cut off each query's front.")
+    labels: list[Any] | None = Field(default=None, description="One label per sample (docs/integrations.md).")
+
+
+class OpenRLHFResponse(BaseModel):
+    rewards: list[float]
+    scores: list[float]
+    extra_logs: dict[str, list[float]] = Field(description="Per-sample 0/1 flags of our statuses, and timings.")
+
+
+class SlimeRequest(BaseModel):
+    """slime's `--rm-type remote_rm` body, one sample."""
+    model_config = ConfigDict(extra="allow")
+    prompt: str | list[Any] | None = None
+    response: str
+    label: Any = None
+
+
+class SlimeResponse(BaseModel):
+    reward: float = Field(ge=0, le=1, description="What `--reward-key reward` makes slime read.")
+    status: Status
+    detail: str
+    extracted: str | None
+
+
+class NeMoGymVerifyResponse(BaseModel):
+    """The request echoed, plus these (NeMo-Gym's BaseVerifyResponse)."""
+    model_config = ConfigDict(extra="allow")
+    reward: float
+    mask_sample: bool = Field(description="True when our infrastructure failed: leave the sample out.")
+    failure_kind: str | None = None
+    failure_reason: str | None = None
+    instance_config: dict[str, Any] = Field(description="mask_sample again, where older NeMo-RL reads it.")
+    prorl: dict[str, Any] = Field(description="Our status, detail and extracted answer.")
+
+
+class RunCodeRequest(BaseModel):
+    """SandboxFusion's POST /run_code body."""
+    model_config = ConfigDict(extra="ignore")
+    code: str
+    language: str = Field(description="python or cpp here; others get a SandboxError naming these.")
+    stdin: str | None = None
+    compile_timeout: float = Field(default=10, gt=0)
+    run_timeout: float = Field(default=10, gt=0)
+    memory_limit_MB: int = Field(default=-1, description="-1 or 0: the server's default; capped at its limit.")
+    files: dict[str, str | None] = Field(default_factory=dict, description="Not supported here: must be empty.")
+    fetch_files: list[str] = Field(default_factory=list, description="Not supported here: must be empty.")
+
+
+class CommandRunResult(BaseModel):
+    status: Literal["Finished", "Error", "TimeLimitExceeded"]
+    execution_time: float | None = None
+    return_code: int | None = None
+    stdout: str | None = None
+    stderr: str | None = None
+
+
+class RunCodeResponse(BaseModel):
+    status: Literal["Success", "Failed", "SandboxError"]
+    message: str
+    compile_result: CommandRunResult | None = None
+    run_result: CommandRunResult | None = None
+    executor_pod_name: str | None = None
+    files: dict[str, str] = Field(default_factory=dict)

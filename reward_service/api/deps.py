@@ -10,16 +10,18 @@ from reward_service.pool import WorkerPool
 __all__ = ["get_pool", "get_executors", "require_api_key"]
 
 
-def get_pool(request: Request) -> WorkerPool:
+# All async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request.
+
+async def get_pool(request: Request) -> WorkerPool:
     return request.app.state.pool
 
 
-def get_executors(request: Request) -> dict:
+async def get_executors(request: Request) -> dict:
     """What scores each domain's items, by `Domain.executor` name."""
     return {"checkers": request.app.state.pool, "sandbox": request.app.state.sandbox}
 
 
-def require_api_key(request: Request, settings: Settings = Depends(get_settings)) -> None:
+async def require_api_key(request: Request, settings: Settings = Depends(get_settings)) -> None:
     if not settings.api_key:
         return
     header = request.headers.get("authorization", "")

@@ -13,12 +13,12 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz() -> dict:
+async def healthz() -> dict:
     return {"status": "ok"}
 
 
 @router.get("/readyz")
-def readyz(request: Request, pool: WorkerPool = Depends(get_pool),
+async def readyz(request: Request, pool: WorkerPool = Depends(get_pool),
            every_domain: bool = Query(False, alias="all", description="also wait for the code sandboxes, when enabled")):
     sandbox = request.app.state.sandbox
     if pool.ready and every_domain and sandbox.enabled and not sandbox.ready:

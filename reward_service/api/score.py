@@ -21,13 +21,14 @@ from reward_service.pool import Job
 from reward_service.schemas import DomainInfo, DomainsResponse, Item, ScoreRequest, ScoreResponse
 from reward_service.verifiers import DOMAINS, domain_names
 
-__all__ = ["router"]
+__all__ = ["router", "score_items", "item_errors", "json_response"]
 
 router = APIRouter(prefix="/v1", tags=["scoring"], dependencies=[Depends(require_api_key)])
 
 
-def _item_errors(index: int, item: Item, settings: Settings) -> list[dict]:
-    loc = ["body", "items", index]
+def item_errors(index: int, item: Item, settings: Settings, loc: list | None = None) -> list[dict]:
+    """FastAPI-style errors for one item (empty when it is valid); `loc` is where it sits."""
+    loc = loc or ["body", "items", index]
     domain = DOMAINS.get(item.domain)
     if domain is None:
         msg = f"unknown domain {item.domain!r}; valid domains: {', '.join(domain_names())}"
@@ -55,7 +56,10 @@ def _job(item: Item, settings: Settings) -> Job:
 
 
 def _key(job: Job) -> tuple:
-    extra = json.dumps([job.reference, job.options], sort_keys=True, default=str)
+    try:
+        extra = json.dumps([job.reference, job.options], sort_keys=True, default=str)
+    except (RecursionError, ValueError):  # nested past what json can write: shared with nothing
+        extra = object()
     return job.domain, job.response, extra, job.timeout_s
 
 
@@ -82,16 +86,23 @@ async def score(
     if len(items) > settings.max_items:
         msg = f"{len(items)} items is more than the maximum of {settings.max_items}; split the batch"
         raise RequestValidationError([{"loc": ["body", "items"], "msg": msg, "type": "too_long"}])
-    errors = [err for i, item in enumerate(items) for err in _item_errors(i, item, settings)]
+    errors = [err for i, item in enumerate(items) for err in item_errors(i, item, settings)]
     if errors:
         raise RequestValidationError(errors)
 
+    return json_response({"results": await score_items(items, settings, executors)})
+
+
+async def score_items(items: list[Item], settings: Settings, executors: dict) -> list[dict]:
+    """Results (wire `Result` dicts) for validated items, in order; identical items checked once.
+    Every protocol scores through here."""
     unique: dict[tuple, int] = {}
     unique_jobs: list[Job] = []
     slots = []
     for item in items:
         job = _job(item, settings)
-        slot = unique.setdefault(_key(job), len(unique_jobs))
+        # One item (the single-sample protocols) has nothing to share: skip hashing its reference.
+        slot = unique.setdefault(_key(job), len(unique_jobs)) if len(items) > 1 else 0
         if slot == len(unique_jobs):
             unique_jobs.append(job)
         slots.append(slot)
@@ -114,13 +125,17 @@ async def score(
             "elapsed_ms": round(elapsed * 1000, 3),
             "tests": verdict.tests,
         })
+    return results
+
+
+def json_response(content, status_code: int = 200, headers: dict | None = None) -> Response:
+    """`content` as JSON; strings echoed from the input with lone surrogates (valid in a JSON
+    string, not in UTF-8) come back with U+FFFD in their place."""
     try:
-        body = orjson.dumps({"results": results})
-    except TypeError:  # a lone surrogate (valid in a JSON string, not in UTF-8) echoed from the input
-        body = orjson.dumps({"results": _scrub(results)})
-    return Response(body, media_type="application/json")
-
-
+        body = orjson.dumps(content)
+    except TypeError:
+        body = orjson.dumps(_scrub(content))
+    return Response(body, status_code=status_code, media_type="application/json", headers=headers)
 def _scrub(value):
     """`value` with every string made valid UTF-8 (lone surrogates become U+FFFD)."""
     if isinstance(value, str):
@@ -133,7 +148,7 @@ def _scrub(value):
 
 
 @router.get("/domains", response_model=DomainsResponse)
-def domains() -> DomainsResponse:
+async def domains() -> DomainsResponse:
     return DomainsResponse(domains=[
         DomainInfo(name=d.name, description=d.description, reference_schema=d.reference.model_json_schema())
         for d in (DOMAINS[name] for name in domain_names())

@@ -23,7 +23,11 @@ the image (Python's standard library, g++) and its own test inputs. All containe
 host uid (10001), so per-user kernel limits (pipe buffers, inotify watches, message-queue
 bytes) are shared between concurrent sandboxes: a program can briefly starve a neighbour of
 them, not read or change its state. Inside a container the program runs as the same uid as the
-zygote and judge, so it can kill them (its tests then fail), but not trace or read them.
+zygote and judge, so it can kill them (its tests then fail), but not trace or read them. The same
+holds for the forkserver that every job's zygote is forked from and for the runner: a program may
+kill, stop, renice or lower the limits of either, so after each job the runner replaces a
+forkserver that is not as it started, and reports its own changed limits as unclean (the
+container is replaced): no job inherits what another did to them.
 
 A service that runs in a container itself (compose.yaml) reaches the engine through `proxy`, a
 gate that passes on only the pool's own Docker calls: the service never holds the Docker socket,
@@ -31,8 +35,8 @@ so its compromise is not root on the host (that module's docstring has its own t
 
 Modules: `images` (tags, `prorl sandbox build`), `containers` (one warm container, the docker
 command line), `pool` (the warm pool the service scores with), `proxy` (`prorl sandbox proxy`),
-`inside/` (the runner that lives in the image; it also runs natively, without a sandbox, for
-benchmarks); `dockerfiles/` links to the top-level sandboxes/ so the wheel ships them.
+`inside/` (the runner that lives in the image, with its forkserver and zygotes; it also runs
+natively, without a sandbox, for benchmarks); `dockerfiles/` links to the top-level sandboxes/ so the wheel ships them.
 """
 
 # SandboxPool is imported from reward_service.sandbox.pool (this package stays light for images.py)

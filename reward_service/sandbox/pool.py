@@ -13,6 +13,7 @@ import logging
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from reward_service.config import Settings
 from reward_service.pool import Job
@@ -23,10 +24,17 @@ from reward_service.sandbox.images import BUILD_HINT, LANGUAGES, docker_env, eng
 from reward_service.verifiers import base, code
 from reward_service.verifiers.text import final_text
 
-__all__ = ["SandboxPool"]
+__all__ = ["SandboxPool", "Trouble"]
 
 log = logging.getLogger(__name__)
 _RETRY_S = (1, 2, 5, 10, 30)
+
+
+@dataclass(frozen=True)
+class Trouble:
+    """Why a job was not run: `broken` when it broke two containers (maybe the program's doing)."""
+    detail: str
+    broken: bool = False
 
 
 class SandboxPool:
@@ -151,49 +159,66 @@ class SandboxPool:
         text = final_text(job.response)
         if text is None:
             return base.no_answer("<think> was opened but never closed; no final answer to grade"), 0.0
-        prepared = code.prepare(text, job.reference, self.settings.sandbox_output_limit_mb * 2**20,
-                                self.limits.memory_mb - 256)
+        prepared = code.prepare(text, job.reference, self.settings.sandbox_output_limit_mb * 2**20, self.max_memory_mb)
         if isinstance(prepared, base.Verdict):
             return prepared, 0.0
         runner_job, program = prepared
+        started = time.perf_counter()
+        result, trouble = await self.execute(runner_job)
+        elapsed = time.perf_counter() - started
+        if result is None and trouble.broken:
+            return await self._broken_twice(trouble, program), elapsed
+        if result is None:
+            return base.error(trouble.detail, program[:2000]), elapsed
+        try:
+            return code.verdict(result, program), elapsed
+        except (KeyError, TypeError, ValueError) as exc:
+            return base.error(f"the sandbox sent a malformed result ({exc!r})", program[:2000]), elapsed
+
+    @property
+    def max_memory_mb(self) -> int:
+        """The most memory a program may ask for: the container's, less what the runner needs."""
+        return self.limits.memory_mb - 256
+
+    async def execute(self, runner_job: dict) -> tuple[dict | None, "Trouble | None"]:
+        """The runner's result for one job (tried in a second container if the first breaks),
+        or None and the trouble: the code domain is unavailable, or the job broke two containers."""
         language = runner_job["language"]
         if self._closing or not self._free:
-            return base.error("the sandbox pool is not running"), 0.0
+            return None, Trouble("the sandbox pool is not running")
         timeout = runner_job["compile_time_limit_s"] + runner_job["total_time_limit_s"] + 20
-        started = time.perf_counter()
         for attempt in (1, 2):
             container = await self._acquire(language)
             if container is None:
-                return base.error(f"code domain unavailable: {self.failure}"), time.perf_counter() - started
+                return None, Trouble(f"code domain unavailable: {self.failure}")
             try:
                 result = await container.run(runner_job, timeout)
             except RuntimeError as exc:
                 self._retire(container, language, "broken")
                 if attempt == 1:
                     continue  # once more in another container: this one may simply have failed
-                return await self._broken_twice(exc, program), time.perf_counter() - started
+                return None, Trouble(str(exc), broken=True)
             if not result.get("clean"):
                 self._retire(container, language, "unclean")
             elif container.jobs >= self.settings.sandbox_recycle_after:
                 self._retire(container, language, "recycled")
             else:
                 self._free[language].put_nowait(container)
-            elapsed = time.perf_counter() - started
-            try:
-                return code.verdict(result, program), elapsed
-            except (KeyError, TypeError, ValueError) as exc:
-                return base.error(f"the sandbox sent a malformed result ({exc!r})", program[:2000]), elapsed
+            return result, None
 
-    async def _broken_twice(self, exc: RuntimeError, program: str) -> base.Verdict:
+    async def _broken_twice(self, trouble: "Trouble", program: str) -> base.Verdict:
         """A job that broke two containers: the program's doing (its reward is 0, so that a
         failing program cannot turn its 0 into an `error` that trainers drop), unless the Docker
         engine itself is gone."""
-        if not self.native:
-            trouble = await asyncio.to_thread(self._preflight)
-            if trouble:
-                return base.error(f"sandbox failure: {exc}; {trouble}", program[:2000])
-        detail = f"the program broke its sandbox twice (each container was replaced): {exc}"
+        engine = await self.engine_trouble()
+        if engine:
+            return base.error(f"sandbox failure: {trouble.detail}; {engine}", program[:2000])
+        detail = f"the program broke its sandbox twice (each container was replaced): {trouble.detail}"
         return base.Verdict("incorrect", 0.0, program[:2000], detail, ())
+
+    async def engine_trouble(self) -> str | None:
+        """What is wrong with Docker or the images now, if anything."""
+        return None if self.native else await asyncio.to_thread(self._preflight)
 
     async def close(self) -> None:
         self._closing = True

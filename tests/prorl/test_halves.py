@@ -101,10 +101,17 @@ def test_the_trainer_alone_trains_against_a_service_url(halves, server_process, 
     assert (tmp_path / "remote" / "checkpoints" / "step_1" / "policy" / "model.safetensors").exists()
 
 
-def test_the_base_install_is_the_command_and_the_client(halves):
+def test_the_base_install_is_the_command_and_the_client(halves, server_process):
     base = halves[""]
     done = _run(base / "python", "-c", "from reward_service.client import RewardClient; RewardClient('http://127.0.0.1:1')")
     assert done.returncode == 0, done.stderr[-2000:]
+    # The frameworks' reward functions (veRL, TRL) need nothing more than the client.
+    url = server_process("--log-level", "warning", env={"REWARD_POOL_SIZE": "1"})
+    code = ("from reward_service.frameworks import trl, verl; "
+            f"print(verl.compute_score('openai/gsm8k', 'so \\\\boxed{{4}}', '4', url='{url}')['score'], "
+            f"trl.ProrlReward('{url}')(['q'], ['\\\\boxed{{2}}'], solution=['3']))")
+    done = _run(base / "python", "-c", code)
+    assert done.returncode == 0 and done.stdout.split() == ["1.0", "[0.0]"], done.stdout + done.stderr[-2000:]
     assert _cannot_import(base, "fastapi") and _cannot_import(base, "torch")
     assert _run(base / "prorl", "--help").returncode == 0
     for command, extra in (("serve", "service"), ("train", "train"), ("plot", "train")):

@@ -13,17 +13,18 @@ import torch
 WORDS = ["<pad>", "<eos>", "<unk>", "\\boxed{1}", "\\boxed{2}", "so", "pick"]
 
 
-def make_tiny_model(folder: Path, seed: int = 0, hidden: int = 16) -> str:
-    """`hidden=128` gives 64-wide attention heads, a size vLLM's CPU kernels support."""
+def make_tiny_model(folder: Path, seed: int = 0, hidden: int = 16, words: list[str] = WORDS) -> str:
+    """`hidden=128` gives 64-wide attention heads, a size vLLM's CPU kernels support. `words`
+    replace the vocabulary (the first three stay pad, eos and unk)."""
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-    vocab = {word: i for i, word in enumerate(WORDS)}
+    vocab = {word: i for i, word in enumerate(words)}
     core = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", eos_token="<eos>", unk_token="<unk>")
     config = LlamaConfig(
-        vocab_size=len(WORDS), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=2, num_attention_heads=2,
+        vocab_size=len(words), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=2, num_attention_heads=2,
         num_key_value_heads=2, max_position_embeddings=512, eos_token_id=1, pad_token_id=0, bos_token_id=None,
         tie_word_embeddings=False,
     )

@@ -6,51 +6,34 @@ Who holds what (the threat model is in reward_service/sandbox/__init__.py):
 - This runner holds the expected outputs, only in its memory. As pid 1 of its PID namespace it
   cannot be killed from inside (the kernel drops signals it has no handler for), and it is
   non-dumpable, so the program can neither trace it nor read its /proc files.
-- Per job it starts helpers from a fresh interpreter, so no helper's memory ever held a job's
-  expected outputs: for stdin/stdout tests a zygote that forks once per test (a warm Python for
-  .py programs, an exec of the compiled binary for C++); for call and assert tests the judge
-  (judge.py), which keeps the program in a process of its own that only sends back values.
-- After each job every other process is killed, the writable mounts are emptied and SysV IPC
-  objects removed. The result says whether that worked; if not, the host replaces the container.
+- No helper's memory ever holds another job's expected outputs: for stdin/stdout tests each job
+  gets a zygote that forks once per test (a warm Python for .py programs, an exec of the
+  compiled binary for C++), itself forked from the pristine forkserver (forkserver.py); for call
+  and assert tests the judge (judge.py), a fresh interpreter that keeps the program in a process
+  of its own that only sends back values.
+- After each job every other process but the forkserver is killed, the writable mounts are
+  emptied and SysV IPC objects removed; the forkserver is replaced unless intact, and the
+  runner's own limits and priority must be as they were (a program of the same uid can lower
+  them). The result says whether that worked; if not, the host replaces the container.
 """
 
 import ctypes
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
 import sys
 import time
 
-from common import ENV, confine, dumpable, first_to_die, read_line, read_regular, send, tail
+from common import ENV, confine, dumpable, first_to_die, kill_all_but, pids, read_line, read_regular, send, tail
+from forks import Forks, Zygote
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON = [sys.executable, "-E", "-s", "-S", "-B"]
 SCRATCH = ["/tmp", "/dev/shm", "/dev/mqueue"]
 MB = 2**20
-
-
-class Zygote:
-    """A fresh interpreter that forks the program once per test (see zygote.py)."""
-
-    def __init__(self, job: dict, work: str, sandboxed: bool):
-        args = [*PYTHON, os.path.join(HERE, "zygote.py"), work, job["language"], "1" if sandboxed else "0"]
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=work, env=ENV)
-        self.buffer = bytearray()
-
-    def run(self, request: dict, wait_s: float) -> dict | None:
-        """The zygote's report on one run, or None if it died or stopped answering."""
-        try:
-            send(self.proc.stdin, request)
-            line = read_line(self.proc.stdout.fileno(), time.monotonic() + wait_s, MB, self.buffer)
-            return json.loads(line) if line else None
-        except (OSError, ValueError, OverflowError):
-            return None
-
-    def close(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
 
 
 def prepare(work: str, job: dict) -> str:
@@ -86,26 +69,36 @@ def compiler_limits(limit: float, sandboxed: bool) -> None:
         first_to_die()
 
 
-def compile_cpp(work: str, job: dict, sandboxed: bool) -> str | None:
-    """Compiler message if main.cpp does not compile, else None."""
+def compile_cpp(work: str, job: dict, sandboxed: bool) -> dict:
+    """g++ on main.cpp: {returncode, timed_out, elapsed, output (its messages)}."""
     limit = job["compile_time_limit_s"]
     log = os.path.join(work, "compile.log")
+    started = time.monotonic()
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             ["g++", "-std=c++17", "-O2", "-pipe", "-o", "main", "main.cpp"],
             cwd=work, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=ENV,
             preexec_fn=lambda: compiler_limits(limit, sandboxed),
         )
+        timed_out = False
         try:
             proc.wait(timeout=limit)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            return f"compilation took longer than {limit:g} s"
-    if proc.returncode == 0:
-        return None
+            timed_out = True
     message = read_regular(log, 2000)
-    return (message[0].decode("utf-8", "replace").strip() if message else "") or f"g++ exited with {proc.returncode}"
+    return {"returncode": proc.returncode, "timed_out": timed_out, "elapsed": time.monotonic() - started,
+            "output": message[0].decode("utf-8", "replace").strip() if message else ""}
+
+
+def compile_error(result: dict, job: dict) -> str | None:
+    """Why the program did not compile, or None."""
+    if result["timed_out"]:
+        return f"compilation took longer than {job['compile_time_limit_s']:g} s"
+    if result["returncode"] != 0:
+        return result["output"] or f"g++ exited with {result['returncode']}"
+    return None
 
 
 def lines(text: str) -> list[str]:
@@ -166,10 +159,10 @@ def judge_run(run: dict, test: dict, job: dict, work: str, limit: float) -> dict
     return outcome("wrong_answer", seconds, wrong) if wrong else outcome("passed", seconds)
 
 
-def run_stdio(job: dict, work: str, sandboxed: bool) -> list[dict]:
+def run_stdio(job: dict, work: str, sandboxed: bool, forks: Forks) -> list[dict]:
     results = []
     deadline = time.monotonic() + job["total_time_limit_s"]
-    zygote = Zygote(job, work, sandboxed)
+    zygote = Zygote(forks, job, work, sandboxed)
     try:
         for test in job["tests"]:
             left = deadline - time.monotonic()
@@ -190,8 +183,9 @@ def run_stdio(job: dict, work: str, sandboxed: bool) -> list[dict]:
                 results.append(outcome("runtime_error", seconds, "the program killed or stopped its test runner"))
                 zygote.close()
                 if sandboxed:  # nothing it started may run on into the next test
-                    kill_others()
-                zygote = Zygote(job, work, sandboxed)
+                    kill_all_but(forks.spare)
+                forks.check()
+                zygote = Zygote(forks, job, work, sandboxed)
                 continue
             results.append(judge_run(run, test, job, work, limit))
             reap()
@@ -234,14 +228,38 @@ def run_judge(job: dict, work: str, sandboxed: bool, source: str) -> tuple[list[
     return results, error
 
 
-def run_job(job: dict, work: str, sandboxed: bool) -> dict:
+def run_once(job: dict, work: str, sandboxed: bool, forks: Forks) -> dict:
+    """Run mode (SandboxFusion's /run_code): the program once on `stdin`, nothing compared;
+    {"compile": g++'s result or None, "run": the zygote's report with stdout and stderr or None}."""
+    compiled = compile_cpp(work, job, sandboxed) if job["language"] == "cpp" else None
+    if compiled and compile_error(compiled, job):
+        return {"compile": compiled, "run": None}
+    fresh_test_files(work, job["stdin"])
+    request = {"time_limit_s": job["time_limit_s"], "memory_mb": job["memory_mb"],
+               "output_limit_bytes": job["output_limit_bytes"]}
+    zygote = Zygote(forks, job, work, sandboxed)
+    try:
+        run = zygote.run(request, job["time_limit_s"] + 5)
+    finally:
+        zygote.close()
+    if run is None:
+        return {"compile": compiled, "run": None, "error": "the program killed or stopped its runner"}
+    for name in ("stdout", "stderr"):
+        found = read_regular(os.path.join(work, name), job["output_limit_bytes"])
+        run[name] = found[0].decode("utf-8", "replace") if found else ""
+    return {"compile": compiled, "run": run}
+
+
+def run_job(job: dict, work: str, sandboxed: bool, forks: Forks) -> dict:
     source = prepare(work, job)
+    if job["mode"] == "run":
+        return run_once(job, work, sandboxed, forks)
     if job["language"] == "cpp":
-        message = compile_cpp(work, job, sandboxed)
+        message = compile_error(compile_cpp(work, job, sandboxed), job)
         if message is not None:
             return {"compile_error": message, "tests": []}
     if job["mode"] == "stdio":
-        return {"tests": run_stdio(job, work, sandboxed)}
+        return {"tests": run_stdio(job, work, sandboxed, forks)}
     tests, error = run_judge(job, work, sandboxed, source)
     return {"tests": tests, "error": error}
 
@@ -254,10 +272,6 @@ def reap() -> None:
             return
         if pid == 0:
             return
-
-
-def others() -> list[str]:
-    return [p for p in os.listdir("/proc") if p.isdigit() and p != "1"]
 
 
 def remove_ipc() -> None:
@@ -277,19 +291,6 @@ def _ipc_rows(kind: str) -> list[str]:
         return []
 
 
-def kill_others() -> None:
-    """SIGKILL every process in the container but pid 1 (this runner), until none is left."""
-    for attempt in range(200):
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        reap()
-        if not others():
-            return
-        time.sleep(0.0005 * attempt)
-
-
 def remove_tree(path: str) -> None:
     for parent, dirs, _ in os.walk(path):
         for d in dirs:
@@ -301,9 +302,10 @@ def remove_tree(path: str) -> None:
                        stderr=subprocess.DEVNULL, timeout=60)
 
 
-def reset(work: str) -> bool:
-    """Kill every process but this one, empty the scratch mounts, drop IPC; True if clean."""
-    kill_others()
+def reset(work: str, forks: Forks, limits: tuple) -> bool:
+    """Kill every process but this one and the forkserver, empty the scratch mounts, drop IPC,
+    check the forkserver and this runner's limits; True if clean."""
+    kill_all_but(forks.spare)
     for root in SCRATCH:
         if not os.path.isdir(root):
             continue
@@ -318,7 +320,15 @@ def reset(work: str) -> bool:
                 pass
     remove_ipc()
     leftovers = [n for root in SCRATCH if os.path.isdir(root) for n in os.listdir(root)]
-    return not others() and not leftovers and not any(_ipc_rows(k) for k in ("shm", "msg", "sem"))
+    forks.check()
+    return (not (pids() - forks.spare - {1}) and not leftovers and own_limits() == limits
+            and not any(_ipc_rows(k) for k in ("shm", "msg", "sem")))
+
+
+def own_limits() -> tuple:
+    """This runner's resource limits and priority, which any process of its uid may lower."""
+    return (tuple(resource.getrlimit(getattr(resource, name)) for name in dir(resource) if name.startswith("RLIMIT_")),
+            os.getpriority(os.PRIO_PROCESS, 0))
 
 
 def main() -> None:
@@ -329,16 +339,19 @@ def main() -> None:
     dumpable(False)
     work = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"prorl-job-{os.getpid()}") if native else "/tmp/job"
     out = sys.stdout.buffer
+    forks, limits = Forks(), own_limits()
+    forks.replace()
     send(out, {"ready": True})
     for line in sys.stdin.buffer:
         try:
-            result = run_job(json.loads(line), work, sandboxed)
+            result = run_job(json.loads(line), work, sandboxed, forks)
         except Exception as exc:  # a runner bug must not kill pid 1: report it, and recycle
             result = {"tests": [], "error": f"runner failure: {type(exc).__name__}: {exc}"[:500], "clean": False}
         if sandboxed:
-            result["clean"] = reset(work) and result.get("clean", True)
+            result["clean"] = reset(work, forks, limits) and result.get("clean", True)
         else:
             shutil.rmtree(work, ignore_errors=True)
+            forks.check()
             result["clean"] = True
         send(out, result)
 

@@ -1,10 +1,11 @@
-"""Forks the program once per test: `zygote.py WORK LANGUAGE SANDBOXED`, one JSON request per
-line on stdin ({time_limit_s, memory_mb, output_limit_bytes}), one report per line on stdout
-({returncode, signal, timed_out, elapsed}).
+"""Forks the program once per test: one JSON request per line on its request pipe
+({time_limit_s, memory_mb, output_limit_bytes}), one report per line on its report pipe
+({returncode, signal, timed_out, elapsed}). Each zygote is a fork of the forkserver made for one
+job (forkserver.py), which has already imported this module.
 
 A Python program is compiled once and run in a fork of this warm interpreter (about 1 ms, not the
 7+ ms of a new interpreter), with fresh stdio, `__main__`, argv and exit handling, so it behaves
-as under `python3 main.py`. The zygote is started fresh for every job by the runner and never
+as under `python3 main.py`. The zygote is made fresh for every job and never
 sees expected outputs, so a program reading its own memory finds nothing to copy.
 """
 
@@ -13,14 +14,12 @@ import builtins
 import json
 import os
 import select
-import signal
-import site
 import sys
 import time
 import traceback
 import types
 
-from common import confine, dumpable, first_to_die, kill_group, send
+from common import confine, dumpable, first_to_die, kill_all_but, kill_group, send
 
 MB = 2**20
 
@@ -113,10 +112,7 @@ def run_one(work: str, language: str, code, request: dict, sandboxed: bool) -> d
     elapsed = time.monotonic() - start
     os.close(pidfd)
     if sandboxed:  # whatever the program left running dies before the next test
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill_all_but({os.getpid(), os.getppid()})  # this zygote and the forkserver
     else:
         kill_group(pid)
     return {
@@ -127,10 +123,8 @@ def run_one(work: str, language: str, code, request: dict, sandboxed: bool) -> d
     }
 
 
-def main() -> None:
-    work, language, sandboxed = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+def serve(requests, reports, work: str, language: str, sandboxed: bool) -> None:
     dumpable(False)
-    site.setquit()  # exit() and quit(), which python3 -S leaves out and programs do call
     code = None
     if language == "python":
         path = os.path.join(work, "main.py")
@@ -140,9 +134,5 @@ def main() -> None:
             code = compile(source, path, "exec")
         except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
             code = exc  # raised in each test's child, so stderr shows it as python3 would
-    for line in sys.stdin.buffer:
-        send(sys.stdout.buffer, run_one(work, language, code, json.loads(line), sandboxed))
-
-
-if __name__ == "__main__":
-    main()
+    for line in requests:
+        send(reports, run_one(work, language, code, json.loads(line), sandboxed))

@@ -131,7 +131,9 @@ def test_background_process_does_not_reach_the_next_job(sandbox_client):
     )
     assert score(sandbox_client, daemon, STDIO)["reward"] == 0.0
     probe = (
-        "import os, time\ntime.sleep(0.2)\nme = {os.getpid(), os.getppid(), 1}\n"
+        # this program, its zygote, the zygote's forkserver and the runner
+        "import os, time\ntime.sleep(0.2)\nforkserver = int(open(f'/proc/{os.getppid()}/stat').read().rpartition(')')[2].split()[1])\n"
+        "me = {os.getpid(), os.getppid(), forkserver, 1}\n"
         "others = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in me]\n"
         "planted = [d for d in ('/tmp', '/tmp/job') if os.path.exists(os.path.join(d, 'planted'))]\n"
         + ANSWER_IF.format("not others and not planted")

@@ -1,0 +1,57 @@
+"""What the framework protocols share: their samples (a response, a label, maybe a data source)
+become our items, are scored through the one scoring path, and an infrastructure failure becomes
+a 503 with Retry-After, never a reward of 0."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+
+from reward_service.api.score import item_errors, json_response, score_items
+from reward_service.config import Settings
+from reward_service.frameworks.labels import LabelError, parse_label
+from reward_service.schemas import Item
+
+__all__ = ["Sample", "score_samples", "reject", "unavailable", "failed"]
+
+
+@dataclass(frozen=True)
+class Sample:
+    response: str
+    label: Any
+    data_source: str | None = None
+
+
+def _item(sample: Sample, settings: Settings, loc: list) -> Item | list[dict]:
+    """The sample's item, or its errors (FastAPI's shape) at `loc`."""
+    try:
+        domain, reference = parse_label(sample.label, sample.data_source, settings.default_domain, settings.data_sources)
+    except LabelError as exc:
+        return [{"loc": loc, "msg": str(exc), "type": "value_error"}]
+    item = Item.model_construct(domain=domain, response=sample.response, reference=reference)  # id, options: defaults
+    return item_errors(0, item, settings, loc) or item
+
+
+async def score_samples(samples: list[Sample], settings: Settings, executors: dict,
+                        locs: list[list]) -> list[dict | list[dict]]:
+    """For each sample its result (a wire `Result` dict) or its errors; the valid ones are scored."""
+    prepared = [_item(sample, settings, loc) for sample, loc in zip(samples, locs)]
+    valid = [p for p in prepared if isinstance(p, Item)]
+    results = iter(await score_items(valid, settings, executors) if valid else [])
+    return [next(results) if isinstance(p, Item) else p for p in prepared]
+
+
+def reject(errors: list[dict]):
+    raise RequestValidationError(errors)
+
+
+def failed(result: dict) -> bool:
+    """Our infrastructure failed on this item (not: the model was wrong)."""
+    return result["status"] == "error"
+
+
+def unavailable(results: list[dict], settings: Settings):
+    """The 503 for a request with items our infrastructure could not score."""
+    reasons = sorted({r["detail"] for r in results if failed(r)})
+    detail = f"{sum(map(failed, results))} sample(s) could not be scored (our side, not the model's): {'; '.join(reasons)[:800]}"
+    return json_response({"detail": detail}, 503, {"Retry-After": str(settings.retry_after_s)})

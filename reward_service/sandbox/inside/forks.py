@@ -1,0 +1,170 @@
+"""The runner's handles on its forkserver (forkserver.py) and on the zygote each job gets from it.
+
+The forkserver lives across jobs; after every job the runner asks `ForkServer.intact()` and
+replaces it when a program killed it, stopped it or lowered its limits (see forkserver.py).
+"""
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from common import ENV, read_line, send
+
+__all__ = ["ForkServer", "Forks", "Zygote"]
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PYTHON = [sys.executable, "-E", "-s", "-S", "-B"]
+MB = 2**20
+
+
+class ForkServer:
+    """forkserver.py as a child process, and what it looked like when it started."""
+
+    START_S = 20  # a fresh interpreter's imports, on a loaded machine
+    FORK_S = 5
+
+    def __init__(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.proc = subprocess.Popen(
+            [*PYTHON, os.path.join(HERE, "forkserver.py"), str(theirs.fileno())], pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd="/", env=ENV,
+        )
+        theirs.close()
+        self.sock = ours
+        if json.loads(self._receive(self.START_S) or b"{}").get("ready") is not True:
+            self.close()
+            raise RuntimeError("the forkserver did not start")
+        self.limits = self._limits()
+        self.nice = self._stat()[16]
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def _receive(self, wait_s: float) -> bytes | None:
+        if not select.select([self.sock], [], [], wait_s)[0]:
+            return None
+        try:
+            return self.sock.recv(4096) or None
+        except OSError:
+            return None
+
+    def _limits(self) -> str | None:
+        try:
+            with open(f"/proc/{self.pid}/limits") as f:
+                return f.read()
+        except OSError:
+            return None
+
+    def fork(self, request: dict, fds: list[int]) -> int | None:
+        """The pid of a new zygote serving `fds` (its request and report pipes), or None."""
+        try:
+            socket.send_fds(self.sock, [json.dumps(request).encode()], fds)
+        except OSError:
+            return None
+        reply = self._receive(self.FORK_S)
+        return json.loads(reply)["pid"] if reply else None
+
+    def _stat(self) -> list[str]:
+        """/proc/PID/stat after the command name: state first (field 3), nice at [16] (field 19)."""
+        try:
+            with open(f"/proc/{self.pid}/stat") as f:
+                return f.read().rpartition(")")[2].split()
+        except OSError:
+            return []
+
+    def intact(self) -> bool:
+        """Alive, not stopped, and with the limits and priority it started with."""
+        if self.proc.poll() is not None:
+            return False
+        stat = self._stat()
+        return (len(stat) > 16 and stat[0] in ("S", "R") and stat[16] == self.nice
+                and self._limits() == self.limits)
+
+    def close(self) -> None:
+        self.sock.close()
+        self.proc.kill()
+        self.proc.wait()
+
+
+class Forks:
+    """The runner's current forkserver, started on first use and replaced when not intact."""
+
+    def __init__(self):
+        self.server: ForkServer | None = None
+
+    @property
+    def spare(self) -> set[int]:
+        """The pids a reset must not kill."""
+        return {self.server.pid} if self.server else set()
+
+    def check(self) -> None:
+        """After a job: replace the forkserver unless it is intact."""
+        if self.server is not None and not self.server.intact():
+            self.replace()
+
+    def replace(self) -> ForkServer:
+        if self.server is not None:
+            self.server.close()
+        self.server = ForkServer()
+        return self.server
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+
+
+class Zygote:
+    """One job's zygote (see zygote.py), forked by the forkserver; restarts the forkserver once
+    if it does not answer."""
+
+    def __init__(self, forks: Forks, job: dict, work: str, sandboxed: bool):
+        request = {"work": work, "language": job["language"], "sandboxed": sandboxed}
+        server = forks.server or forks.replace()
+        for attempt in (1, 2):
+            theirs_r, ours_w = os.pipe()
+            ours_r, theirs_w = os.pipe()
+            pid = server.fork(request, [theirs_r, theirs_w])
+            os.close(theirs_r)
+            os.close(theirs_w)
+            if pid is not None:
+                break
+            os.close(ours_r)
+            os.close(ours_w)
+            if attempt == 2:
+                raise RuntimeError("the forkserver did not fork a zygote")
+            server = forks.replace()
+        try:  # a pidfd, so that close() can never signal some later process given the same pid
+            self.pidfd = os.pidfd_open(pid)
+        except OSError:
+            self.pidfd = None
+        self.requests, self.reports = os.fdopen(ours_w, "wb"), ours_r
+        self.buffer = bytearray()
+
+    def run(self, request: dict, wait_s: float) -> dict | None:
+        """The zygote's report on one run, or None if it died or stopped answering."""
+        try:
+            send(self.requests, request)
+            line = read_line(self.reports, time.monotonic() + wait_s, MB, self.buffer)
+            return json.loads(line) if line else None
+        except (OSError, ValueError, OverflowError):
+            return None
+
+    def close(self) -> None:
+        try:
+            self.requests.close()
+        except OSError:
+            pass
+        os.close(self.reports)
+        if self.pidfd is not None:
+            try:
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            except OSError:
+                pass
+            os.close(self.pidfd)
