@@ -280,7 +280,8 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
         began = time.perf_counter()
         step = start_step
         while step < config.steps:
-            if config.max_minutes and time.perf_counter() - began > config.max_minutes * 60:
+            # Checked from the second step of a run on: every run (a resumed one too) makes progress.
+            if config.max_minutes and step > start_step and time.perf_counter() - began > config.max_minutes * 60:
                 logger.event(f"time budget of {config.max_minutes} min reached at step {step}")
                 break
             reset_file = Path(config.output_dir, RESET_FILE)

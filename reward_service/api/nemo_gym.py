@@ -41,8 +41,10 @@ def output_text(response: Any) -> str | None:
 
 
 def _label(row: dict) -> Any:
-    if "domain" in row or "reference" in row:
-        return {"domain": row.get("domain"), "reference": row.get("reference")}
+    if "domain" in row:
+        return {"domain": row["domain"], "reference": row.get("reference")}
+    if "reference" in row:  # the reference of the row's data source's domain, or the default one
+        return row["reference"]
     for field in _LABEL_FIELDS:
         if field in row:
             return row[field]

@@ -5,9 +5,10 @@ threat model as the code domain: reward_service/sandbox/__init__.py). veRL's
 The program runs once on `stdin`; nothing is compared (the caller compares stdout). Statuses
 follow SandboxFusion: `Success` when it compiled and exited 0 in time, `Failed` otherwise (a
 compile error is `compile_result` with a non-zero return code; a timeout is `TimeLimitExceeded`),
-and `SandboxError` for what we cannot run (a language other than python and cpp, `files`). When
-our sandbox is down the answer is 504 with a SandboxError body: the one status veRL's client
-retries; after its retries it records the test as an API error.
+and `SandboxError` for what we cannot run (a language other than python and cpp, `files`, a
+sandbox disabled on this server). When our sandbox is down or fails the answer is 504 with a
+SandboxError body: the one status veRL's client retries; after its retries it records the test
+as an API error.
 """
 
 from fastapi import APIRouter, Depends, Request
@@ -49,6 +50,8 @@ async def run_code(body: RunCodeRequest, request: Request, settings: Settings = 
     if body.files or body.fetch_files:
         return _answer("SandboxError", "files and fetch_files are not supported on this server; send them empty")
     sandbox = request.app.state.sandbox
+    if not sandbox.enabled:  # not transient: no 504, which clients retry
+        return _answer("SandboxError", "the code sandbox is disabled on this server (REWARD_SANDBOX_ENABLED=false)")
     limit = settings.sandbox_output_limit_mb * 2**20
     memory = sandbox.max_memory_mb if body.memory_limit_MB <= 0 else min(body.memory_limit_MB, sandbox.max_memory_mb)
     job = {"mode": "run", "language": body.language, "source": body.code, "stdin": body.stdin or "",
@@ -60,6 +63,8 @@ async def run_code(body: RunCodeRequest, request: Request, settings: Settings = 
         if trouble.broken and not await sandbox.engine_trouble():
             return _answer("Failed", why, run_result={"status": "Error", "stderr": why})
         return _answer("SandboxError", why, http_status=504)
+    if "run" not in result:  # the runner failed, not the program
+        return _answer("SandboxError", result.get("error") or "the sandbox sent a malformed result", http_status=504)
     compiled = result.get("compile")
     compile_result = _command(compiled, "", compiled["output"]) if compiled else None
     if compiled and (compiled["timed_out"] or compiled["returncode"] != 0):

@@ -133,9 +133,16 @@ def json_response(content, status_code: int = 200, headers: dict | None = None) 
     string, not in UTF-8) come back with U+FFFD in their place."""
     try:
         body = orjson.dumps(content)
-    except TypeError:
-        body = orjson.dumps(_scrub(content))
+    except TypeError:  # lone surrogates, or integers past 64 bits (echoed by NeMo-Gym's verify)
+        try:
+            body = json.dumps(_scrub(content)).encode()
+        except (RecursionError, ValueError):
+            msg = "the answer echoes this request, which is nested too deeply to write back; send a shallower body"
+            return Response(orjson.dumps({"detail": [{"loc": ["body"], "msg": msg, "type": "value_error"}]}),
+                            status_code=422, media_type="application/json")
     return Response(body, status_code=status_code, media_type="application/json", headers=headers)
+
+
 def _scrub(value):
     """`value` with every string made valid UTF-8 (lone surrogates become U+FFFD)."""
     if isinstance(value, str):

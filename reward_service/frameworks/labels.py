@@ -94,7 +94,9 @@ def parse_label(label, data_source: str | None = None, default_domain: str = "ma
     domain = domain_for(data_source, default_domain, sources)
     if isinstance(label, dict):
         if "domain" in label:
-            if not isinstance(label.get("reference"), dict) or not isinstance(label["domain"], str):
+            if not isinstance(label["domain"], str):
+                raise LabelError(f"'domain' must be a domain's name (GET /v1/domains), not {label['domain']!r}")
+            if not isinstance(label.get("reference"), dict):
                 raise LabelError("a label with 'domain' needs 'reference', an object: "
                                  '{"domain": "math", "reference": {"answer": "42"}}')
             return label["domain"], label["reference"]

@@ -1,7 +1,8 @@
 """The service as the framework modules reach it: URLs and key from arguments or the environment
 (`PRORL_REWARD_URL`, comma-separated for replicas; `REWARD_API_KEY`), one `RewardClient` per
 event loop (a client belongs to one loop), and a background loop for sync callers, which may
-call from many threads at once (veRL runs a sync reward function in a thread pool)."""
+call from many threads at once (veRL runs a sync reward function in a thread pool) and from
+forked processes (which get a loop of their own)."""
 
 import asyncio
 import os
@@ -27,7 +28,15 @@ class Service:
         RewardClient(self.urls, api_key=self.api_key, **self.options)  # check the arguments now
         self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop -> its client
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_pid = 0  # a forked child (a DataLoader or process-pool worker) gets its own loop
         self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict:  # picklable (process pools, Ray): the loop and clients stay behind
+        return {key: value for key, value in self.__dict__.items() if key in ("urls", "api_key", "options")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._clients, self._loop, self._loop_pid, self._lock = weakref.WeakKeyDictionary(), None, 0, threading.Lock()
 
     async def score(self, items: list[dict]) -> list[dict | None]:
         """Results in order; None where an item could not be scored (after the client's retries)."""
@@ -40,7 +49,8 @@ class Service:
     def score_sync(self, items: list[dict]) -> list[dict | None]:
         """`score` from sync code, on any thread: runs on this object's background loop."""
         with self._lock:
-            if self._loop is None:
-                self._loop = asyncio.new_event_loop()
+            if self._loop is None or self._loop_pid != os.getpid():  # a fork copies the loop, not its thread
+                self._loop, self._loop_pid = asyncio.new_event_loop(), os.getpid()
+                self._clients = weakref.WeakKeyDictionary()
                 threading.Thread(target=self._loop.run_forever, daemon=True, name="prorl-reward").start()
         return asyncio.run_coroutine_threadsafe(self.score(items), self._loop).result()

@@ -18,6 +18,8 @@ from reward_service.frameworks.service import Service
 
 __all__ = ["compute_score", "compute_score_async"]
 
+_VERL_PASSES = {"reward_router_address", "reward_model_tokenizer"}  # what veRL adds with a reward model router
+
 
 @functools.lru_cache(maxsize=16)
 def _service(url, api_key) -> Service:
@@ -25,7 +27,11 @@ def _service(url, api_key) -> Service:
 
 
 def _request(data_source, solution_str, ground_truth, url=None, api_key=None, default_domain="math",
-             data_sources=None, timeout_s=None, **_) -> tuple[Service, dict]:
+             data_sources=None, timeout_s=None, **others) -> tuple[Service, dict]:
+    unknown = set(others) - _VERL_PASSES
+    if unknown:
+        raise TypeError(f"unknown reward_kwargs {sorted(unknown)}: this compute_score takes url, api_key, "
+                        "default_domain, data_sources, timeout_s")
     item = to_item(solution_str, ground_truth, data_source, default_domain, data_sources)
     if timeout_s is not None:
         item["options"] = {"timeout_s": timeout_s}

@@ -136,7 +136,7 @@ def test_vllm_engine_in_the_loop(tmp_path, pick_data, monkeypatch):
 
 
 def test_time_budget_stops_and_still_checkpoints(tmp_path, tiny_model, pick_data):
-    config = _config(tmp_path, tiny_model, pick_data, steps=50, save_every=10, max_minutes=0.001)
-    assert train(config)["step"] == 1  # the budget is checked before each step: one step, then stop
+    config = _config(tmp_path, tiny_model, pick_data, steps=50, save_every=10, max_minutes=1e-9)
+    assert train(config)["step"] == 1  # checked before each step but the first: one step, then stop
     assert (tmp_path / "run" / "checkpoints" / "latest").read_text() == "step_1"
     assert (tmp_path / "run" / "checkpoints" / "step_1" / "policy" / "model.safetensors").exists()

@@ -7,16 +7,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
 from codec import decode, encode
-from common import ENV, confine, kill_group, open_output, read_line, send, tail
+from common import ENV, HERE, MB, PYTHON, confine, kill_group, open_output, read_line, send, tail
 
 __all__ = ["Failure", "JudgeError", "Candidate"]
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-MB = 2**20
 
 
 class Failure(BaseException):
@@ -49,7 +46,7 @@ class Candidate:
         out, err = open_output(self.out), open_output(self.err)
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-E", "-s", "-S", "-B", os.path.join(HERE, "serve.py"),
+                [*PYTHON, os.path.join(HERE, "serve.py"),
                  job["source_path"], job["entry_point"], str(calls_r), str(results_w), "1" if self.sandboxed else "0"],
                 pass_fds=(calls_r, results_w), stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                 cwd=job["work"], env=ENV,

@@ -8,17 +8,23 @@ import resource
 import select
 import signal
 import stat
+import sys
 import time
 
-__all__ = ["ENV", "confine", "kill_group", "kill_all_but", "pids", "first_to_die", "dumpable", "send", "read_line", "read_regular", "open_output", "tail"]
+__all__ = ["ENV", "HERE", "PYTHON", "MB", "confine", "kill_group", "kill_all_but", "pids", "tamperable", "first_to_die", "dumpable", "send", "read_line", "read_regular", "open_output", "tail"]
 
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+HERE = os.path.dirname(os.path.abspath(__file__))
+PYTHON = [sys.executable, "-E", "-s", "-S", "-B"]  # no environment, no site: only this folder's code
+MB = 2**20
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_IOPRIO_GET = {"x86_64": 252, "aarch64": 31}.get(os.uname().machine)  # syscall numbers
 
 
 def dumpable(flag: bool) -> None:
     """False: no ptrace, no /proc/<pid>/mem, /fd or /environ of this process for other
     unprivileged processes (the runner, zygote and judge). Forks inherit it; exec resets it."""
-    ctypes.CDLL(None, use_errno=True).prctl(4, int(flag), 0, 0, 0)  # PR_SET_DUMPABLE
+    _LIBC.prctl(4, int(flag), 0, 0, 0)  # PR_SET_DUMPABLE
 
 
 def confine(memory_bytes: int, cpu_s: float, file_bytes: int) -> None:
@@ -72,6 +78,19 @@ def kill_all_but(spare: set[int]) -> bool:
                 break
         time.sleep(0.0002 * attempt)
     return not (pids() - spare)
+
+
+def tamperable(pid: int) -> tuple:
+    """What any process of `pid`'s uid may change about it and its future forks: resource limits,
+    nice value, CPU affinity, scheduling policy and priority, I/O priority. () when it is gone."""
+    try:
+        with open(f"/proc/{pid}/limits") as f:
+            limits = f.read()
+        io = _LIBC.syscall(_IOPRIO_GET, 1, pid) if _IOPRIO_GET else None  # IOPRIO_WHO_PROCESS
+        return (limits, os.getpriority(os.PRIO_PROCESS, pid), frozenset(os.sched_getaffinity(pid)),
+                os.sched_getscheduler(pid), os.sched_getparam(pid).sched_priority, io)
+    except OSError:
+        return ()
 
 
 def first_to_die() -> None:

@@ -1,7 +1,9 @@
 """The runner's handles on its forkserver (forkserver.py) and on the zygote each job gets from it.
 
-The forkserver lives across jobs; after every job the runner asks `ForkServer.intact()` and
-replaces it when a program killed it, stopped it or lowered its limits (see forkserver.py).
+The forkserver lives across jobs. After every job the runner asks `Forks.check()`, which
+replaces it when a program killed it, stopped it, or changed its limits or scheduling (see
+forkserver.py). In a sandbox a new forkserver is only started when no other process is left:
+a fresh interpreter is traceable until it turns non-dumpable, so nothing may be there to trace it.
 """
 
 import json
@@ -10,16 +12,11 @@ import select
 import signal
 import socket
 import subprocess
-import sys
 import time
 
-from common import ENV, read_line, send
+from common import ENV, HERE, MB, PYTHON, pids, read_line, send, tamperable
 
 __all__ = ["ForkServer", "Forks", "Zygote"]
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-PYTHON = [sys.executable, "-E", "-s", "-S", "-B"]
-MB = 2**20
 
 
 class ForkServer:
@@ -30,17 +27,21 @@ class ForkServer:
 
     def __init__(self):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.proc = subprocess.Popen(
-            [*PYTHON, os.path.join(HERE, "forkserver.py"), str(theirs.fileno())], pass_fds=(theirs.fileno(),),
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd="/", env=ENV,
-        )
-        theirs.close()
+        try:
+            self.proc = subprocess.Popen(
+                [*PYTHON, os.path.join(HERE, "forkserver.py"), str(theirs.fileno())], pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/", env=ENV,
+            )
+        except OSError:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
         self.sock = ours
         if json.loads(self._receive(self.START_S) or b"{}").get("ready") is not True:
             self.close()
             raise RuntimeError("the forkserver did not start")
-        self.limits = self._limits()
-        self.nice = self._stat()[16]
+        self.initial = tamperable(self.pid)
 
     @property
     def pid(self) -> int:
@@ -54,13 +55,6 @@ class ForkServer:
         except OSError:
             return None
 
-    def _limits(self) -> str | None:
-        try:
-            with open(f"/proc/{self.pid}/limits") as f:
-                return f.read()
-        except OSError:
-            return None
-
     def fork(self, request: dict, fds: list[int]) -> int | None:
         """The pid of a new zygote serving `fds` (its request and report pipes), or None."""
         try:
@@ -70,21 +64,16 @@ class ForkServer:
         reply = self._receive(self.FORK_S)
         return json.loads(reply)["pid"] if reply else None
 
-    def _stat(self) -> list[str]:
-        """/proc/PID/stat after the command name: state first (field 3), nice at [16] (field 19)."""
-        try:
-            with open(f"/proc/{self.pid}/stat") as f:
-                return f.read().rpartition(")")[2].split()
-        except OSError:
-            return []
-
     def intact(self) -> bool:
-        """Alive, not stopped, and with the limits and priority it started with."""
+        """Alive, not stopped, with the limits and scheduling it started with."""
         if self.proc.poll() is not None:
             return False
-        stat = self._stat()
-        return (len(stat) > 16 and stat[0] in ("S", "R") and stat[16] == self.nice
-                and self._limits() == self.limits)
+        try:
+            with open(f"/proc/{self.pid}/stat") as f:
+                state = f.read().rpartition(")")[2].split()[0]
+        except (OSError, IndexError):
+            return False
+        return state in ("S", "R") and tamperable(self.pid) == self.initial
 
     def close(self) -> None:
         self.sock.close()
@@ -95,7 +84,8 @@ class ForkServer:
 class Forks:
     """The runner's current forkserver, started on first use and replaced when not intact."""
 
-    def __init__(self):
+    def __init__(self, sandboxed: bool):
+        self.sandboxed = sandboxed
         self.server: ForkServer | None = None
 
     @property
@@ -111,6 +101,9 @@ class Forks:
     def replace(self) -> ForkServer:
         if self.server is not None:
             self.server.close()
+            self.server = None
+        if self.sandboxed and pids() - {1, os.getpid()}:
+            raise RuntimeError("processes outlived their job: no forkserver is started beside them")
         self.server = ForkServer()
         return self.server
 

@@ -6,9 +6,10 @@ fresh interpreter costs about 20 ms: the difference between ~80 and ~200+ jobs/s
 
 It is pristine because it never holds a test, never runs a program and never reads anything a
 program wrote: its forks start from the state it had at start-up. A program runs as the same
-uid and so can signal it (kill or stop it) or lower its resource limits; it cannot trace it or
-read or write its memory (non-dumpable). The runner checks it after every job (alive, not
-stopped, limits unchanged) and replaces it otherwise, so no job inherits what another did.
+uid and so can signal it (kill or stop it) or change its resource limits and scheduling
+(priority, CPU affinity, policy, I/O priority); it cannot trace it or read or write its memory
+(non-dumpable). The runner checks it after every job (alive, not stopped, all of those
+unchanged) and replaces it otherwise, so no job inherits what another did.
 """
 
 import json
@@ -24,6 +25,7 @@ from common import dumpable
 
 def serve(sock: socket.socket) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps its zygotes
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # a program's SIGINT ends it quietly; the runner replaces it
     sock.send(b'{"ready": true}')
     while True:
         try:
@@ -38,6 +40,7 @@ def serve(sock: socket.socket) -> None:
             code = 1
             try:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote waits for its own children
+                signal.signal(signal.SIGINT, signal.default_int_handler)  # as in any python3
                 sock.close()
                 os.chdir(request["work"])
                 zygote.serve(os.fdopen(fds[0], "rb"), os.fdopen(fds[1], "wb"), request["work"],

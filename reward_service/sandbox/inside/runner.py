@@ -13,27 +13,26 @@ Who holds what (the threat model is in reward_service/sandbox/__init__.py):
   of its own that only sends back values.
 - After each job every other process but the forkserver is killed, the writable mounts are
   emptied and SysV IPC objects removed; the forkserver is replaced unless intact, and the
-  runner's own limits and priority must be as they were (a program of the same uid can lower
+  runner's own limits and scheduling must be as they were (a program of the same uid can change
   them). The result says whether that worked; if not, the host replaces the container.
 """
 
 import ctypes
 import json
 import os
-import resource
 import shutil
 import signal
 import subprocess
 import sys
 import time
 
-from common import ENV, confine, dumpable, first_to_die, kill_all_but, pids, read_line, read_regular, send, tail
+from common import (
+    ENV, HERE, MB, PYTHON, confine, dumpable, first_to_die, kill_all_but, pids, read_line, read_regular, send, tail,
+    tamperable,
+)
 from forks import Forks, Zygote
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PYTHON = [sys.executable, "-E", "-s", "-S", "-B"]
 SCRATCH = ["/tmp", "/dev/shm", "/dev/mqueue"]
-MB = 2**20
 
 
 def prepare(work: str, job: dict) -> str:
@@ -161,8 +160,8 @@ def judge_run(run: dict, test: dict, job: dict, work: str, limit: float) -> dict
 
 def run_stdio(job: dict, work: str, sandboxed: bool, forks: Forks) -> list[dict]:
     results = []
-    deadline = time.monotonic() + job["total_time_limit_s"]
     zygote = Zygote(forks, job, work, sandboxed)
+    deadline = time.monotonic() + job["total_time_limit_s"]  # from here: a slow forkserver is not the program's time
     try:
         for test in job["tests"]:
             left = deadline - time.monotonic()
@@ -182,8 +181,8 @@ def run_stdio(job: dict, work: str, sandboxed: bool, forks: Forks) -> list[dict]
                 seconds = time.monotonic() - started
                 results.append(outcome("runtime_error", seconds, "the program killed or stopped its test runner"))
                 zygote.close()
-                if sandboxed:  # nothing it started may run on into the next test
-                    kill_all_but(forks.spare)
+                if sandboxed and not kill_all_but(forks.spare):  # nothing it started may run into the next test
+                    raise RuntimeError("the program's processes could not all be killed")
                 forks.check()
                 zygote = Zygote(forks, job, work, sandboxed)
                 continue
@@ -320,15 +319,12 @@ def reset(work: str, forks: Forks, limits: tuple) -> bool:
                 pass
     remove_ipc()
     leftovers = [n for root in SCRATCH if os.path.isdir(root) for n in os.listdir(root)]
-    forks.check()
-    return (not (pids() - forks.spare - {1}) and not leftovers and own_limits() == limits
+    try:
+        forks.check()
+    except (OSError, RuntimeError):  # no forkserver now: this container is replaced
+        return False
+    return (not (pids() - forks.spare - {1}) and not leftovers and tamperable(os.getpid()) == limits
             and not any(_ipc_rows(k) for k in ("shm", "msg", "sem")))
-
-
-def own_limits() -> tuple:
-    """This runner's resource limits and priority, which any process of its uid may lower."""
-    return (tuple(resource.getrlimit(getattr(resource, name)) for name in dir(resource) if name.startswith("RLIMIT_")),
-            os.getpriority(os.PRIO_PROCESS, 0))
 
 
 def main() -> None:
@@ -339,7 +335,7 @@ def main() -> None:
     dumpable(False)
     work = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"prorl-job-{os.getpid()}") if native else "/tmp/job"
     out = sys.stdout.buffer
-    forks, limits = Forks(), own_limits()
+    forks, limits = Forks(sandboxed), tamperable(os.getpid())
     forks.replace()
     send(out, {"ready": True})
     for line in sys.stdin.buffer:
@@ -351,8 +347,11 @@ def main() -> None:
             result["clean"] = reset(work, forks, limits) and result.get("clean", True)
         else:
             shutil.rmtree(work, ignore_errors=True)
-            forks.check()
-            result["clean"] = True
+            try:
+                forks.check()
+                result["clean"] = True
+            except (OSError, RuntimeError):
+                result["clean"] = False
         send(out, result)
 
 

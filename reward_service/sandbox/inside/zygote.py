@@ -19,9 +19,8 @@ import time
 import traceback
 import types
 
-from common import confine, dumpable, first_to_die, kill_all_but, kill_group, send
+from common import MB, confine, dumpable, first_to_die, kill_all_but, kill_group, send
 
-MB = 2**20
 
 
 def run_python(code, path: str) -> None:

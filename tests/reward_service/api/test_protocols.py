@@ -89,6 +89,12 @@ def test_nemo_gym_verify_echoes_the_row_and_adds_reward(client):
         assert body["instance_config"] == {"mask_sample": False} and body["prorl"]["status"] == "correct"
 
 
+def test_nemo_gym_reference_alone_is_for_the_data_source_domain(client):
+    row = {"reference": {"answer": "C"}, "data_source": "gpqa_diamond", "response": {**RESPONSES_OBJECT, "output": [
+        {"type": "message", "id": "m", "content": [{"type": "output_text", "text": "The answer is C", "annotations": []}]}]}}
+    assert client.post("/nemo_gym/verify", json=row).json()["prorl"]["status"] == "correct"
+
+
 def test_nemo_gym_infrastructure_failure_is_masked_not_0(client):
     text = {**RESPONSES_OBJECT, "output": [{"type": "message", "id": "m", "content": [
         {"type": "output_text", "text": "```python\nprint(1)\n```", "annotations": []}]}]}
@@ -97,21 +103,41 @@ def test_nemo_gym_infrastructure_failure_is_masked_not_0(client):
     assert body["failure_kind"] == "infrastructure" and "code domain" in body["failure_reason"]
 
 
+def test_nemo_gym_echoes_what_orjson_cannot_write(client):
+    nested = deep = []
+    for _ in range(300):  # past orjson's 255 levels, within what the body parser takes
+        deep.append([])
+        deep = deep[0]
+    row = {"expected_answer": "7", "big": 2**70, "nested": nested, "response": RESPONSES_OBJECT}
+    r = client.post("/nemo_gym/verify", content=json.dumps(row), headers={"content-type": "application/json"})
+    assert r.status_code == 200 and r.json()["big"] == 2**70 and r.json()["reward"] == 1.0
+
+
 @pytest.mark.parametrize("row,words", [
     ({"expected_answer": "7"}, "Responses object"),
     ({"expected_answer": "7", "response": {"output": "text"}}, "Responses object"),
     ({"response": RESPONSES_OBJECT}, "carries no label"),
     ({"domain": "math", "reference": {"answer": 1}, "response": RESPONSES_OBJECT}, "valid string"),
+    ({"domain": 3, "reference": {"answer": "1"}, "response": RESPONSES_OBJECT}, "'domain' must be a domain's name"),
+    ({"reference": {"gold": "1"}, "response": RESPONSES_OBJECT}, "Field required"),  # alone: the default domain's
 ])
 def test_nemo_gym_malformed_row_is_422(client, row, words):
     r = client.post("/nemo_gym/verify", json=row)
     assert r.status_code == 422 and words in r.json()["detail"][0]["msg"]
 
 
-def test_run_code_sandbox_down_is_504_sandbox_error(client):
+def test_run_code_sandbox_disabled_is_a_sandbox_error_not_retried(client):
     r = client.post("/run_code", json={"code": "print(1)", "language": "python"})
-    assert r.status_code == 504
-    assert r.json()["status"] == "SandboxError" and "code domain unavailable" in r.json()["message"]
+    assert r.status_code == 200
+    assert r.json()["status"] == "SandboxError" and "disabled on this server" in r.json()["message"]
+
+
+def test_run_code_sandbox_down_is_504_sandbox_error():
+    with make_client(sandbox_enabled=True, sandbox_docker_host="tcp://127.0.0.1:9") as c:  # no engine there
+        wait_ready(c.get)
+        r = c.post("/run_code", json={"code": "print(1)", "language": "python"})
+        assert r.status_code == 504
+        assert r.json()["status"] == "SandboxError" and "code domain unavailable" in r.json()["message"]
 
 
 @pytest.mark.parametrize("body,words", [

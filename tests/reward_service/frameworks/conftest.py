@@ -1,6 +1,6 @@
 """Real `prorl serve` processes for the frameworks' own client code: one with the code sandboxes
-(Docker), one without (its code items are infrastructure failures), and loaders for single client
-modules of packages whose top-level import needs GPU stacks."""
+(Docker), one with them off and one whose sandboxes are down (code items there are our failures),
+and loaders for single client modules of packages whose top-level import needs GPU stacks."""
 
 import importlib.metadata
 import importlib.util
@@ -13,11 +13,12 @@ import pytest
 from tests.conftest import free_port, start_server, stop_servers, wait_ready
 
 
-def _serve(env: dict) -> tuple:
+def _serve(env: dict, every_domain: bool = True) -> tuple:
     port = free_port()
     proc = start_server(port, "--log-level", "warning", env=env)
     url = f"http://127.0.0.1:{port}"
-    wait_ready(lambda path: httpx.get(url + path + "?all=true", timeout=2), timeout=180)
+    query = "?all=true" if every_domain else ""
+    wait_ready(lambda path: httpx.get(url + path + query, timeout=2), timeout=180)
     return proc, url
 
 
@@ -33,6 +34,15 @@ def live_url():
 def no_sandbox_url():
     """A service whose code domain is off: a code sample there is our failure, not the model's."""
     proc, url = _serve({"REWARD_SANDBOX_ENABLED": "false", "REWARD_POOL_SIZE": "1", "REWARD_RETRY_AFTER_S": "1"})
+    yield url
+    stop_servers([proc])
+
+
+@pytest.fixture(scope="package")
+def broken_sandbox_url():
+    """A service whose code domain is on but cannot reach a Docker engine: the sandbox is down."""
+    proc, url = _serve({"REWARD_SANDBOX_ENABLED": "true", "REWARD_SANDBOX_DOCKER_HOST": "tcp://127.0.0.1:9",
+                        "REWARD_POOL_SIZE": "1"}, every_domain=False)
     yield url
     stop_servers([proc])
 

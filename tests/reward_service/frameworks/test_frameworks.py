@@ -44,10 +44,15 @@ def test_verl_sandbox_fusion_compute_score(verl_sandbox_fusion, live_url):
     assert score == 1.0
 
 
-def test_verl_sees_an_unreachable_sandbox_as_an_api_error_not_a_wrong_answer(verl_sandbox_fusion, no_sandbox_url):
-    results, metadata = verl_sandbox_fusion.utils.check_correctness(no_sandbox_url + "/run_code", CASES, AB, timeout=2)
+def test_verl_sees_a_down_sandbox_as_an_api_error_not_a_wrong_answer(verl_sandbox_fusion, broken_sandbox_url):
+    results, metadata = verl_sandbox_fusion.utils.check_correctness(broken_sandbox_url + "/run_code", CASES, AB, timeout=2)
     assert results == [-1, -1]
     assert "504" in metadata[0]["api_request_error"]  # our 504: the one status its client retries
+
+
+def test_verl_sees_a_disabled_sandbox_as_a_sandbox_error(verl_sandbox_fusion, no_sandbox_url):
+    results, metadata = verl_sandbox_fusion.utils.check_correctness(no_sandbox_url + "/run_code", CASES, AB, timeout=2)
+    assert results == [-1, -1] and metadata[0]["status"] == "sandbox_error"
 
 
 def test_sandbox_fusion_client(live_url):
@@ -114,6 +119,12 @@ def test_our_verl_compute_score(live_url):
     assert code["score"] == 1.0 and code["prorl_status"] == "correct"
     wrong = verl.compute_score("unknown_set", "\\boxed{3}", "4", url=live_url, default_domain="math")
     assert wrong == {"score": 0.0, "acc": 0.0, "prorl_status": "incorrect"}
+
+
+def test_our_verl_compute_score_names_its_arguments(live_url):
+    with pytest.raises(TypeError, match=r"unknown reward_kwargs \['ur'\]: this compute_score takes url"):
+        verl.compute_score("openai/gsm8k", "\\boxed{1}", "1", ur=live_url)
+    assert verl.compute_score("openai/gsm8k", "\\boxed{1}", "1", url=live_url, reward_router_address=None)["score"] == 1.0
 
 
 def test_our_verl_compute_score_raises_when_we_fail(no_sandbox_url):

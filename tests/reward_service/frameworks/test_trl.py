@@ -35,6 +35,24 @@ def test_labels_rewards_and_none(no_sandbox_url):
         reward(["q"], ["x"], solution=[[1]])
 
 
+def test_sync_scoring_works_in_a_forked_child(no_sandbox_url):
+    """veRL's process pools and DataLoader workers fork: the child must not wait on the parent's
+    background loop, whose thread the fork did not copy."""
+    import multiprocessing
+
+    reward = ProrlReward(no_sandbox_url)
+    assert reward(["q"], ["\\boxed{1}"], solution=["1"]) == [1.0]  # the parent's loop is running
+    context = multiprocessing.get_context("fork")
+    answers = context.Queue()
+    child = context.Process(target=lambda: answers.put(reward(["q"], ["\\boxed{2}"], solution=["1"])))
+    child.start()
+    assert answers.get(timeout=60) == [0.0]
+    child.join(timeout=10)
+    # ... and a pickled copy (a process pool's, Ray's) works too
+    with context.Pool(1) as pool:
+        assert pool.apply_async(reward, (["q"], ["\\boxed{2}"]), {"solution": ["2"]}).get(timeout=60) == [1.0]
+
+
 @pytest.mark.slow
 def test_grpo_trainer_two_steps(tmp_path, no_sandbox_url):
     from datasets import Dataset

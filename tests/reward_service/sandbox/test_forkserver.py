@@ -1,7 +1,7 @@
 """Attacks on what outlives a job: the forkserver each job's zygote is forked from, and the
-runner's own limits. A program may kill, stop or re-limit them (same uid); it must not change
-what the next job gets. Each attack is followed by a correct program in the same container, and
-by a probe that its limits are the container's own."""
+runner's own limits. A program may kill, stop, re-limit or reschedule them (same uid); it must
+not change what the next job gets. Each attack is followed by a correct program in the same
+container, and by a probe that its limits and scheduling are the container's own."""
 
 import pytest
 
@@ -13,10 +13,15 @@ pytestmark = pytest.mark.docker
 FIND = ("import os, resource, signal\n"
         "zygote = os.getppid()\n"
         "forkserver = int(open(f'/proc/{zygote}/stat').read().rpartition(')')[2].split()[1])\n")
+IOPRIO = "ctypes.CDLL(None).syscall({'x86_64': 252, 'aarch64': 31}[os.uname().machine], 1, PID)"
+# The probe's own limits and scheduling are the runner's (pid 1, fresh where an attack hit it).
 PROBE = (
-    "import os, resource\n"
-    + ANSWER_IF.format("resource.getrlimit(resource.RLIMIT_NOFILE)[1] == 256 and os.getpriority(os.PRIO_PROCESS, 0) == 0")
+    "import ctypes, os, resource\n"
+    "same = [f(0) == f(1) for f in (lambda p: os.getpriority(os.PRIO_PROCESS, p), os.sched_getaffinity,\n"
+    "        os.sched_getscheduler, lambda p: " + IOPRIO.replace("PID", "p") + ")]\n"
+    + ANSWER_IF.format("resource.getrlimit(resource.RLIMIT_NOFILE)[1] == 256 and all(same)")
 )
+IOPRIO_SET = "ctypes.CDLL(None).syscall({'x86_64': 251, 'aarch64': 30}[os.uname().machine], 1, PID, 3 << 13)"
 
 
 def attack_then_check(client, attack: str) -> None:
@@ -34,6 +39,12 @@ def attack_then_check(client, attack: str) -> None:
     "resource.prlimit(1, resource.RLIMIT_NOFILE, (8, 8))",
     "resource.prlimit(1, resource.RLIMIT_NPROC, (2, 2))",
     "os.setpriority(os.PRIO_PROCESS, 1, 19)",
+    "os.sched_setaffinity(forkserver, {0})",
+    "os.sched_setscheduler(forkserver, os.SCHED_IDLE, os.sched_param(0))",
+    "import ctypes; " + IOPRIO_SET.replace("PID", "forkserver"),  # the idle I/O class
+    "os.sched_setaffinity(1, {0})",
+    "os.sched_setscheduler(1, os.SCHED_BATCH, os.sched_param(0))",
+    "import ctypes; " + IOPRIO_SET.replace("PID", "1"),
 ])
 def test_attacks_do_not_reach_the_next_job(sandbox_client, attack):
     attack_then_check(sandbox_client, attack)
