@@ -4,6 +4,7 @@ through the proxy (which refuses a privileged container on the same channel), th
 container trains a step against it, three replicas share the load while one is killed mid-run,
 and everything is torn down (containers, volumes, networks), also on failure."""
 
+import asyncio
 import json
 import os
 import shutil
@@ -145,6 +146,23 @@ def test_the_trainer_container_trains_a_step_against_the_service(stack, tmp_path
     assert metrics["step"] == 1 and metrics["reward/failed_items"] == 0
 
 
+class _Gate(httpx.AsyncHTTPTransport):
+    """Passes `after` requests, then holds the rest until `opened` is set."""
+
+    def __init__(self, after: int):
+        super().__init__()
+        self.after, self.sent = after, 0
+        self.reached, self.opened = threading.Event(), threading.Event()
+
+    async def handle_async_request(self, request):
+        self.sent += 1
+        if self.sent > self.after:
+            self.reached.set()
+            while not self.opened.is_set():
+                await asyncio.sleep(0.01)
+        return await super().handle_async_request(request)
+
+
 def test_three_replicas_lose_no_item_when_one_is_killed(stack, tmp_path, tiny_model, pick_data):
     base = _free_ports(3)
     stack.env["PRORL_PORT"] = f"{base}-{base + 2}"
@@ -155,16 +173,17 @@ def test_three_replicas_lose_no_item_when_one_is_killed(stack, tmp_path, tiny_mo
 
     items = [{"id": f"m{i}", "domain": "math", "response": f"\\boxed{{{i if i % 3 else i + 1}}}",
               "reference": {"answer": str(i)}} for i in range(3000)]
-    client = RewardClient(urls, batch_size=16, concurrency=3, max_retries=20, backoff_s=0.05, max_backoff_s=0.5)
+    gate = _Gate(after=20)  # requests past the 20th wait until the replica is dead: mid-run, however fast
+    client = RewardClient(urls, batch_size=16, concurrency=3, max_retries=20, backoff_s=0.05, max_backoff_s=0.5,
+                          transport=gate)
     out = {}
     scorer = threading.Thread(target=lambda: out.update(results=client.score_sync(items)))
     scorer.start()
-    deadline = time.time() + 60
-    while client.stats.requests < 20 and time.time() < deadline:
-        time.sleep(0.01)
-    killed = subprocess.run(["docker", "kill", f"{stack.project}-reward-2"], capture_output=True, text=True)  # mid-run
+    assert gate.reached.wait(60), "the client sent fewer than 20 requests in a minute"
+    killed = subprocess.run(["docker", "kill", f"{stack.project}-reward-2"], capture_output=True, text=True)
     assert killed.returncode == 0, killed.stderr
-    assert "results" not in out, "the run ended before the replica was killed; use more items"
+    assert "results" not in out
+    gate.opened.set()
     scorer.join(timeout=300)
     results = out["results"]
     assert [r["id"] for r in results] == [item["id"] for item in items]  # every item once, in order
