@@ -67,8 +67,7 @@ async def verify(row: dict[str, Any] = Body(...), settings: Settings = Depends(g
     if text is None:
         reject([{"loc": ["body", "response"], "type": "missing",
                  "msg": "'response' must be an OpenAI Responses object with an 'output' list"}])
-    source = row.get("data_source")
-    sample = Sample(text, _label(row), source if isinstance(source, str) else None)
+    sample = Sample(text, _label(row), row.get("data_source"))
     [outcome] = await score_samples([sample], settings, executors, [["body", "label"]])
     if isinstance(outcome, list):
         reject(outcome)

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends
 
 from reward_service.api.deps import get_executors, require_api_key
 from reward_service.api.samples import Sample, failed, reject, score_samples, unavailable
-from reward_service.api.score import json_response
+from reward_service.api.score import check_count, json_response
 from reward_service.config import Settings, get_settings
 from reward_service.schemas import OpenRLHFRequest, OpenRLHFResponse
 from reward_service.verifiers import STATUSES
@@ -58,9 +58,7 @@ async def get_reward(body: OpenRLHFRequest, settings: Settings = Depends(get_set
     if body.labels is None:
         reject([{"loc": ["body", "labels"], "type": "missing",
                  "msg": "labels are required: one per query (an answer, or {\"domain\": ..., \"reference\": ...})"}])
-    if n > settings.max_items:
-        reject([{"loc": ["body", "query"], "type": "too_long",
-                 "msg": f"{n} queries is more than the maximum of {settings.max_items}; split the batch"}])
+    check_count(n, settings, ["body", "query"], "queries")
     if n == 0:
         return json_response({"rewards": [], "scores": [], "extra_logs": {}})
     prompts = body.prompts or [None] * n

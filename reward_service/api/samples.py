@@ -19,13 +19,14 @@ __all__ = ["Sample", "score_samples", "reject", "unavailable", "failed"]
 class Sample:
     response: str
     label: Any
-    data_source: str | None = None
+    data_source: Any = None  # as the client sent it; only a string names a data source
 
 
 def _item(sample: Sample, settings: Settings, loc: list) -> Item | list[dict]:
     """The sample's item, or its errors (FastAPI's shape) at `loc`."""
     try:
-        domain, reference = parse_label(sample.label, sample.data_source, settings.default_domain, settings.data_sources)
+        source = sample.data_source if isinstance(sample.data_source, str) else None
+        domain, reference = parse_label(sample.label, source, settings.default_domain, settings.data_sources)
     except LabelError as exc:
         return [{"loc": loc, "msg": str(exc), "type": "value_error"}]
     item = Item.model_construct(domain=domain, response=sample.response, reference=reference)  # id, options: defaults

@@ -21,7 +21,7 @@ from reward_service.pool import Job
 from reward_service.schemas import DomainInfo, DomainsResponse, Item, ScoreRequest, ScoreResponse
 from reward_service.verifiers import DOMAINS, domain_names
 
-__all__ = ["router", "score_items", "item_errors", "json_response"]
+__all__ = ["router", "score_items", "item_errors", "check_count", "json_response"]
 
 router = APIRouter(prefix="/v1", tags=["scoring"], dependencies=[Depends(require_api_key)])
 
@@ -76,6 +76,13 @@ async def _run(jobs: list[Job], executors: dict) -> list:
     return outcomes
 
 
+def check_count(n: int, settings: Settings, loc: list, what: str) -> None:
+    """A 422 for a request carrying more than REWARD_MAX_ITEMS of `what`."""
+    if n > settings.max_items:
+        msg = f"{n} {what} is more than the maximum of {settings.max_items}; split the batch"
+        raise RequestValidationError([{"loc": loc, "msg": msg, "type": "too_long"}])
+
+
 @router.post("/score", response_model=ScoreResponse)
 async def score(
     request: ScoreRequest,
@@ -83,9 +90,7 @@ async def score(
     executors: dict = Depends(get_executors),
 ) -> Response:
     items = request.items
-    if len(items) > settings.max_items:
-        msg = f"{len(items)} items is more than the maximum of {settings.max_items}; split the batch"
-        raise RequestValidationError([{"loc": ["body", "items"], "msg": msg, "type": "too_long"}])
+    check_count(len(items), settings, ["body", "items"], "items")
     errors = [err for i, item in enumerate(items) for err in item_errors(i, item, settings)]
     if errors:
         raise RequestValidationError(errors)

@@ -23,8 +23,7 @@ router = APIRouter(prefix="/slime", tags=["slime"], dependencies=[Depends(requir
 @router.post("/reward", response_model=SlimeResponse)
 async def reward(body: SlimeRequest, settings: Settings = Depends(get_settings),
                  executors: dict = Depends(get_executors)):
-    data_source = (body.model_extra or {}).get("data_source")
-    sample = Sample(body.response, body.label, data_source if isinstance(data_source, str) else None)
+    sample = Sample(body.response, body.label, (body.model_extra or {}).get("data_source"))
     [outcome] = await score_samples([sample], settings, executors, [["body", "label"]])
     if isinstance(outcome, list):
         reject(outcome)

@@ -93,10 +93,14 @@ class Forks:
         """The pids a reset must not kill."""
         return {self.server.pid} if self.server else set()
 
-    def check(self) -> None:
-        """After a job: replace the forkserver unless it is intact."""
+    def check(self) -> bool:
+        """After a job: replace the forkserver unless it is intact; False when that failed."""
         if self.server is not None and not self.server.intact():
-            self.replace()
+            try:
+                self.replace()
+            except (OSError, RuntimeError):
+                return False
+        return True
 
     def replace(self) -> ForkServer:
         if self.server is not None:

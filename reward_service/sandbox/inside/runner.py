@@ -183,7 +183,7 @@ def run_stdio(job: dict, work: str, sandboxed: bool, forks: Forks) -> list[dict]
                 zygote.close()
                 if sandboxed and not kill_all_but(forks.spare):  # nothing it started may run into the next test
                     raise RuntimeError("the program's processes could not all be killed")
-                forks.check()
+                forks.check()  # when that fails, Zygote() below raises: a runner failure for this job
                 zygote = Zygote(forks, job, work, sandboxed)
                 continue
             results.append(judge_run(run, test, job, work, limit))
@@ -319,9 +319,7 @@ def reset(work: str, forks: Forks, limits: tuple) -> bool:
                 pass
     remove_ipc()
     leftovers = [n for root in SCRATCH if os.path.isdir(root) for n in os.listdir(root)]
-    try:
-        forks.check()
-    except (OSError, RuntimeError):  # no forkserver now: this container is replaced
+    if not forks.check():  # no forkserver now: this container is replaced
         return False
     return (not (pids() - forks.spare - {1}) and not leftovers and tamperable(os.getpid()) == limits
             and not any(_ipc_rows(k) for k in ("shm", "msg", "sem")))
@@ -347,11 +345,7 @@ def main() -> None:
             result["clean"] = reset(work, forks, limits) and result.get("clean", True)
         else:
             shutil.rmtree(work, ignore_errors=True)
-            try:
-                forks.check()
-                result["clean"] = True
-            except (OSError, RuntimeError):
-                result["clean"] = False
+            result["clean"] = forks.check()
         send(out, result)
 
 
