@@ -1,19 +1,24 @@
-"""Builds the FastAPI app: settings, the worker pool's lifetime, body-size limit, routers."""
+"""Builds the FastAPI app: settings, the pools' lifetime, the gate in front, routers."""
 
 import asyncio
 import logging
+import signal
 import threading
-import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from reward_service import __version__, metrics
+from reward_service.admission import Busy, Load
 from reward_service.api import health, nemo_gym, openrlhf, run_code, score, slime
+from reward_service.api.openapi import publish_domains
+from reward_service.api.responses import validation_error
 from reward_service.config import Settings, get_settings
+from reward_service.gate import CountRequests, Gate
 from reward_service.pool import WorkerPool
 from reward_service.sandbox.pool import SandboxPool
 
@@ -50,14 +55,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         starter = threading.Thread(target=pool.start, daemon=True, name="pool-start")
         starter.start()
         sandbox_start = asyncio.create_task(sandbox.start())
+        _drain_on_signals(load)
         yield
         sandbox_start.cancel()
         await sandbox.close()
-        starter.join()
-        pool.close()
+        await asyncio.to_thread(starter.join)
+        await asyncio.to_thread(pool.close)  # not on the loop: requests cut off by shutdown still get answers
 
-    app = FastAPI(title="prorl reward service", version=__version__, lifespan=lifespan)
+    docs = settings.docs_enabled
+    app = FastAPI(title="prorl reward service", version=__version__, lifespan=lifespan,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  openapi_url="/openapi.json" if docs else None)
     app.state.settings = settings
+    app.state.load = load = Load(settings.max_inflight_items, settings.max_inflight_bytes)
 
     async def current_settings() -> Settings:  # async: a sync override would cost a thread hop per request
         return settings
@@ -78,67 +88,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"detail": [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]}, 422)
         return await http_exception_handler(request, exc)
 
-    app.add_middleware(_CountRequests)
-    app.add_middleware(_BodyLimit, max_bytes=settings.max_body_bytes)
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy):
+        return JSONResponse({"detail": str(exc)}, 503, {"Retry-After": str(settings.retry_after_s)})
+
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_middleware(Gate, settings=settings, load=load)
+    app.add_middleware(CountRequests)
+    publish_domains(app, settings)
     return app
 
 
-class _CountRequests:
-    """Request counts and durations by route and status (plain ASGI: Starlette's BaseHTTPMiddleware
-    costs a task group and a stream per request, which single-sample protocols feel)."""
+def _drain_on_signals(load: Load) -> None:
+    """On SIGTERM or SIGINT, refuse new requests at once (503), then let uvicorn's own handler
+    start its graceful shutdown. Called at startup, after uvicorn has put its handlers in place."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # a test client's app: no signals there
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+        if not callable(previous):
+            continue
 
-    def __init__(self, app):
-        self.app = app
+        def drain(signum, frame, previous=previous):
+            load.draining = True
+            previous(signum, frame)
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        start, status = time.perf_counter(), [500]
-
-        async def send_status(message):
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            path = getattr(scope.get("route"), "path", "unmatched")
-            metrics.REQUEST_SECONDS.labels(path).observe(time.perf_counter() - start)
-            metrics.REQUESTS.labels(path, str(status[0])).inc()
-
-
-class _BodyLimit:
-    """Rejects bodies over the limit even when they come without a Content-Length (chunked)."""
-
-    def __init__(self, app, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            return await self._reject(scope, receive, send)
-        messages, size = [], 0
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                return await self._reject(scope, receive, send)
-            if not message.get("more_body"):
-                break
-
-        async def replay():
-            return messages.pop(0) if messages else await receive()
-
-        return await self.app(scope, replay, send)
-
-    async def _reject(self, scope, receive, send):
-        metrics.REQUESTS.labels("unmatched", "413").inc()
-        msg = f"request body is over {self.max_bytes} bytes (REWARD_MAX_BODY_BYTES); send smaller batches"
-        await JSONResponse({"detail": msg}, status_code=413)(scope, receive, send)
+        signal.signal(sig, drain)

@@ -6,7 +6,9 @@ import argparse
 import copy
 import errno
 import os
+import signal
 import socket
+import sys
 import tempfile
 
 from reward_service.sandbox.images import DEFAULT_MIRROR  # these two import the standard library only
@@ -18,12 +20,19 @@ __all__ = ["add_commands", "add_build_options"]
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from reward_service.config import get_settings
+    from reward_service.server import GuardedHttp, raise_file_limit
+
     if args.workers < 1:
         raise ValueError("--workers must be at least 1")
+    settings = get_settings()
     _check_port_free(args.host, args.port)
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Each server process keeps its own counters; /metrics must add them up.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="prorl-metrics-")
+    raise_file_limit()  # server processes inherit it
+    # uvicorn re-raises SIGTERM once it has shut down gracefully; a drained stop is a clean exit.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     uvicorn.run(
         "reward_service.app:create_app",
         factory=True,
@@ -32,7 +41,10 @@ def _serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level=args.log_level,
         log_config=_log_config(),
-        timeout_graceful_shutdown=10,
+        http=GuardedHttp,
+        timeout_keep_alive=settings.keep_alive_s,
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
+        backlog=min(2048, settings.max_connections),
     )
 
 

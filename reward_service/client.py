@@ -3,11 +3,13 @@
 A trainer scores thousands of rollouts per step against one or more service replicas, and a
 replica may restart mid-run. This client splits the items into batches, sends a few at once,
 spreads them round-robin over the replicas and retries a batch on another replica after a
-connection error, a timeout or a 502/503/504 (scoring is pure, so a retry is safe). Anything else
-is not retried; a 401/403 (a missing or wrong API key) raises `AuthError` at once, since no
-retry can fix it and a trainer must not go on without rewards. The service answers 422 for a
-whole request when one item is malformed, so the client bisects such a batch until the good items
-are scored and only the bad ones are left.
+connection error, a timeout or a 502/503/504 (scoring is pure, so a retry is safe), waiting at
+least as long as the server's Retry-After asks (a busy or draining server says when to come back).
+Anything else is not retried; a 401/403 (a missing or wrong API key) raises `AuthError` at once,
+since no retry can fix it and a trainer must not go on without rewards. The service answers 422
+for a whole request when one item is malformed, so the client bisects such a batch until the
+good items are scored and only the bad ones are left; a 500 (a server bug some item set off) is
+bisected the same way, so one poisoned item never loses its batch.
 
 An item that could not be scored comes back as `None` and is logged with the reason, never as
 reward 0: "the model was wrong" and "our infrastructure failed" must stay apart for the trainer.
@@ -32,6 +34,8 @@ RETRIES = Counter("reward_client_retries_total", "Score requests sent again afte
 FAILED_ITEMS = Counter("reward_client_failed_items_total", "Items returned as None (not scored)")
 
 _RETRYABLE = {502, 503, 504}
+_BISECTED = {422, 500}  # the request as a whole was refused or crashed: some item in it is to blame
+MAX_RETRY_AFTER_S = 60.0  # the longest Retry-After honoured; longer is a misconfigured server
 
 
 @dataclass
@@ -51,7 +55,7 @@ class _Failed(Exception):
 
 
 class _Rejected(_Failed):
-    """A 422: the service refused the whole request because of (at least) one malformed item."""
+    """A 422 or 500: the whole request failed because of (at least) one item in it."""
 
 
 class RewardClient:
@@ -215,7 +219,7 @@ class RewardClient:
         """One batch with bounded retries and failover; raises _Failed or _Rejected."""
         failed_url = None
         for attempt in range(self.max_retries + 1):
-            url = self._pick()
+            url, retry_after = self._pick(), 0.0
             if attempt:
                 self.stats.retries += 1
                 RETRIES.inc()
@@ -234,22 +238,33 @@ class RewardClient:
                     return _results(r, len(batch), url)
                 _check_auth(r, url, bool(self._headers))
                 reason = f"{url}: HTTP {r.status_code}: {_detail(r)}"
-                if r.status_code == 422:
+                if r.status_code in _BISECTED:
                     raise _Rejected(reason)
                 if r.status_code not in _RETRYABLE:
                     raise _Failed(reason + (" (lower batch_size)" if r.status_code == 413 else ""))
+                retry_after = _retry_after(r)
             self._failed_at[url] = time.monotonic()
             failed_url = url
             if attempt < self.max_retries:
                 log.warning("score request failed (attempt %d of %d), retrying: %s",
                             attempt + 1, self.max_retries + 1, reason)
-                await asyncio.sleep(self._backoff(attempt))
+                # Another replica may take the batch now; the same one asked us to wait.
+                wait = retry_after if len(self.base_urls) == 1 else 0.0
+                await asyncio.sleep(max(self._backoff(attempt), wait))
         raise _Failed(f"gave up after {self.max_retries + 1} attempts; last: {reason}")
 
     def _backoff(self, attempt: int) -> float:
         # Jitter keeps batches that failed together from all coming back at the same instant.
         delay = min(self.max_backoff_s, self.backoff_s * 2**attempt)
         return delay * random.uniform(0.5, 1.0)
+
+
+def _retry_after(r: httpx.Response) -> float:
+    """The server's Retry-After in seconds (0 when absent, or an HTTP date we do not parse)."""
+    try:
+        return min(MAX_RETRY_AFTER_S, max(0.0, float(r.headers.get("retry-after", 0))))
+    except ValueError:
+        return 0.0
 
 
 def _check_auth(r: httpx.Response, url: str, sent_key: bool) -> None:

@@ -41,7 +41,28 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="veRL data_source -> domain, over the built-in table (JSON, e.g. '{\"my_set\": \"stem\"}').",
     )
-    retry_after_s: int = Field(default=5, ge=1, description="Retry-After of a 503 when our infrastructure failed.")
+    retry_after_s: int = Field(default=5, ge=1, description="Retry-After of a 503 (our infrastructure failed, or busy).")
+
+    max_inflight_items: int = Field(
+        default=16384, ge=1, description="Items one server process scores at once; past it, 503 with Retry-After."
+    )
+    max_inflight_bytes: int = Field(
+        default=256 * 2**20, ge=1024,
+        description="Request bytes one server process holds at once; past it, 503 with Retry-After.",
+    )
+    max_connections: int = Field(
+        default=1000, ge=1, description="Open connections per server process; more are closed at once (and logged)."
+    )
+    header_timeout_s: float = Field(
+        default=10.0, gt=0, description="Time a connection may take to send a request's headers, or stay silent."
+    )
+    body_timeout_s: float = Field(default=60.0, gt=0, description="Time a request's body may take to arrive (408).")
+    keep_alive_s: float = Field(default=15.0, gt=0, description="Idle time before a kept-alive connection is closed.")
+    shutdown_grace_s: float = Field(
+        default=10.0, ge=0,
+        description="On SIGTERM, time requests in flight get to finish; later ones are answered 503 with Retry-After.",
+    )
+    docs_enabled: bool = Field(default=True, description="Serve /docs, /redoc and /openapi.json.")
 
     sandbox_enabled: bool = Field(default=True, description="Run the code domain (needs Docker and `prorl sandbox build`).")
     sandbox_pool_size: int = Field(

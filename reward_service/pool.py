@@ -5,29 +5,38 @@ signal interrupts in time, and SIGALRM only works on a main thread. A process ca
 killed. Each worker scores items one at a time and sends each result back as it finishes; the
 parent thread that feeds it knows when the current item started, and when that item overruns its
 limit it kills the worker, reports the item as `timeout`, starts a fresh worker and carries on
-with the rest of the chunk. Workers are forked from a forkserver that has already imported the
-verifiers, so a replacement is ready in milliseconds.
+with the rest of the chunk. A worker that dies while checking an item (or before) gets that item
+again once, on a fresh worker; a second death makes it `error`. Workers are forked from a
+forkserver that has already imported the verifiers, so a replacement is ready in milliseconds,
+and idle workers are checked every second, so one killed while idle is replaced before work
+reaches it.
 
-Items are handed out in chunks (a few per message) so that pipe traffic stays small next to the
-work; chunks from all requests share one queue, so concurrent requests interleave fairly.
+Fairness: items are handed out in small chunks, one chunk per request in turn (round robin), so a
+one-item request is served next, not after every chunk of a big batch sent before it. `size`
+chunks run at once; a chunk whose item has run past SLOW_AFTER_S stops counting, and one of
+`size` spare workers takes the next chunk, so slow items (hanging sympy, until their timeout)
+cannot hold every worker while other requests wait.
 """
 
 import asyncio
 import logging
 import math
 import multiprocessing as mp
-import queue
 import resource
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from reward_service.turns import Turns
 from reward_service.verifiers import base
 
 __all__ = ["Job", "WorkerPool"]
 
 _PRELOAD = ["reward_service.preload"]
+SLOW_AFTER_S = 0.5  # an item running longer no longer holds a turn: spare workers take the next chunks
+_IDLE_CHECK_S = 1.0  # how often an idle feeder checks that its worker is alive
+MAX_CHUNK = 16  # items per chunk: small, so that another request's turn comes soon
 log = logging.getLogger(__name__)
 
 
@@ -99,29 +108,53 @@ class WorkerPool:
         self.on_restart = on_restart or (lambda reason: None)
         self._ctx = mp.get_context("forkserver")
         self._ctx.set_forkserver_preload(_PRELOAD)
-        self._queue: queue.Queue[_Chunk | None] = queue.Queue()
+        self._cond = threading.Condition()
+        self._turns = Turns()  # chunks waiting, per request
+        self._free_turns = size  # chunks that may start now
+        self._closed = False
+        self._started = False
         self._threads: list[threading.Thread] = []
-        self._workers: list[_Worker | None] = [None] * size
-        self.ready = False
+        self._workers: list[_Worker | None] = [None] * (2 * size)  # size regular, then size spares (lazy)
         self.failure: str | None = None  # why start() failed, for /readyz
+
+    @property
+    def strength(self) -> int:
+        """Workers alive now."""
+        return sum(1 for w in self._workers if w is not None and w.process.is_alive())
+
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    @property
+    def ready(self) -> bool:
+        return self._started and not self._closed and self.strength >= self.size
 
     def start(self) -> None:
         try:
             for slot in range(self.size):
                 self._workers[slot] = _Worker(self._ctx, self.memory_mb)
-                thread = threading.Thread(target=self._feed, args=(slot,), daemon=True, name=f"pool-{slot}")
-                thread.start()
-                self._threads.append(thread)
         except Exception as exc:
             self.failure = str(exc)
             log.error("worker pool failed to start: %s", exc)
             return
-        self.ready = True
+        for slot in range(2 * self.size):
+            thread = threading.Thread(target=self._feed, args=(slot,), daemon=True, name=f"pool-{slot}")
+            thread.start()
+            self._threads.append(thread)
+        self._started = True
 
     def close(self) -> None:
-        self.ready = False
-        for _ in self._threads:
-            self._queue.put(None)
+        with self._cond:
+            self._closed = True
+            left = self._turns.drain()
+            self._cond.notify_all()
+        for chunk in left:
+            chunk.results += [(base.error("the server is shutting down; item not scored"), 0.0)] * len(chunk.jobs)
+            chunk.loop.call_soon_threadsafe(_resolve, chunk.future, chunk.results)
+        for worker in self._workers:  # first, so that feeders waiting on a slow item return at once
+            if worker is not None:
+                worker.process.kill()
         for thread in self._threads:
             thread.join(timeout=10)
         for worker in self._workers:
@@ -133,72 +166,139 @@ class WorkerPool:
         if not jobs:
             return []
         loop = asyncio.get_running_loop()
-        size = max(1, min(64, math.ceil(len(jobs) / (self.size * 4))))
-        chunks = []
-        for i in range(0, len(jobs), size):
-            chunk = _Chunk(jobs[i:i + size], loop.create_future(), loop)
-            chunks.append(chunk)
-            self._queue.put(chunk)
+        size = max(1, min(MAX_CHUNK, math.ceil(len(jobs) / (self.size * 4))))
+        chunks = [_Chunk(jobs[i:i + size], loop.create_future(), loop) for i in range(0, len(jobs), size)]
+        owner = object()  # this request: its chunks take turns with other requests' chunks
+        with self._cond:
+            for chunk in chunks:
+                self._turns.push(owner, chunk)
+            self._cond.notify(len(chunks))
         done = await asyncio.gather(*(c.future for c in chunks))
         return [result for chunk_results in done for result in chunk_results]
+
+    def _take(self) -> "_Chunk | None | bool":
+        """The next chunk with a turn; None after an idle second; False once the pool is closed."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._closed or (self._turns and self._free_turns > 0),
+                                       timeout=_IDLE_CHECK_S):
+                return None
+            if self._closed:
+                return False
+            self._free_turns -= 1
+            return self._turns.pop()
+
+    def _give_turn(self) -> None:
+        with self._cond:
+            self._free_turns += 1
+            self._cond.notify()
 
     def _discard(self, slot: int) -> None:
         old, self._workers[slot] = self._workers[slot], None
         if old is not None:
             old.kill()
 
-    def _restart(self, slot: int, reason: str) -> _Worker:
+    def _restart(self, slot: int, reason: str | None) -> _Worker:
+        """A fresh worker in `slot`; `reason` (for metrics) is None for a spare's first start."""
+        if self._closed:
+            raise RuntimeError("the server is shutting down")
         self._discard(slot)
         worker = _Worker(self._ctx, self.memory_mb)  # may raise; the slot then stays empty
         self._workers[slot] = worker
-        self.on_restart(reason)
+        if reason is not None:
+            self.on_restart(reason)
         return worker
+
+    def _check_idle(self, slot: int) -> None:
+        """Replace this slot's worker now if it died while idle (and fill an empty regular slot)."""
+        worker = self._workers[slot]
+        if (worker is None and slot < self.size) or (worker is not None and not worker.process.is_alive()):
+            if worker is not None:
+                log.warning("checker worker %d died while idle (exit code %s); replacing it",
+                            slot, worker.process.exitcode)
+            try:
+                self._restart(slot, "died_idle")
+            except Exception as exc:
+                log.error("could not replace checker worker %d: %s", slot, exc)
 
     def _feed(self, slot: int) -> None:
         while True:
-            chunk = self._queue.get()
-            if chunk is None:
+            chunk = self._take()
+            if chunk is False:
                 return
-            if chunk.future.cancelled():
+            if chunk is None:
+                self._check_idle(slot)
                 continue
+            turn = _Turn(self._give_turn)
             try:
-                self._run_chunk(slot, chunk)
+                if not chunk.future.cancelled():
+                    self._run_chunk(slot, chunk, turn)
             except Exception as exc:  # never leave a request waiting for ever
-                log.exception("worker pool failure")
+                if not self._closed:
+                    log.exception("worker pool failure")
                 missing = len(chunk.jobs) - len(chunk.results)
                 chunk.results += [(base.error(f"worker pool failure: {exc!r}"), 0.0)] * missing
                 self._discard(slot)
             finally:
+                turn.give()
                 chunk.loop.call_soon_threadsafe(_resolve, chunk.future, chunk.results)
 
-    def _run_chunk(self, slot: int, chunk: _Chunk) -> None:
+    def _run_chunk(self, slot: int, chunk: _Chunk, turn: "_Turn") -> None:
+        retried: set[int] = set()  # items already given a second worker after the first one died
         while len(chunk.results) < len(chunk.jobs):
-            worker = self._workers[slot] or self._restart(slot, "replaced")
+            worker = self._workers[slot] or self._restart(slot, "replaced" if slot < self.size else None)
             pending = chunk.jobs[len(chunk.results):]
-            worker.conn.send(pending)
+            try:
+                worker.conn.send(pending)
+            except (BrokenPipeError, ConnectionResetError, EOFError):  # it died before the chunk reached it
+                self._restart(slot, "died_idle")
+                continue
             for job in pending:
-                result, broken = _next_result(worker, job)
+                result, broken = _next_result(worker, job, turn.give)
+                index = len(chunk.results)
+                if broken == "died" and index not in retried and not self._closed:
+                    log.warning("checker worker died while scoring an item; trying it once more on a fresh worker")
+                    retried.add(index)
+                    self._restart(slot, "died")
+                    break
                 chunk.results.append(result)
                 if broken:
-                    self._restart(slot, result[0].status)
+                    self._restart(slot, broken)
                     break
 
 
-def _next_result(worker: _Worker, job: Job) -> tuple[tuple[base.Verdict, float], bool]:
-    """The worker's (verdict, elapsed) for `job`, and whether the worker must be replaced."""
+class _Turn:
+    """A chunk's turn, given back once: when an item turns slow, or when the chunk is done."""
+
+    def __init__(self, give: Callable[[], None]):
+        self._give = give
+        self._held = True
+
+    def give(self) -> None:
+        if self._held:
+            self._held = False
+            self._give()
+
+
+def _next_result(worker: _Worker, job: Job, on_slow: Callable[[], None]) -> tuple[tuple[base.Verdict, float], str | None]:
+    """The worker's (verdict, elapsed) for `job`, and why the worker must be replaced, if it must:
+    "timeout" (killed: the item overran its limit) or "died" (it crashed)."""
     started = time.monotonic()
     try:
-        if worker.conn.poll(job.timeout_s):
-            return worker.conn.recv(), False
+        ready = worker.conn.poll(min(job.timeout_s, SLOW_AFTER_S))
+        if not ready:
+            on_slow()
+            ready = worker.conn.poll(max(0.0, started + job.timeout_s - time.monotonic()))
+        if ready:
+            return worker.conn.recv(), None
     except (EOFError, OSError):
         pass
     elapsed = time.monotonic() - started
     if worker.process.is_alive() and elapsed >= job.timeout_s:
         verdict = base.timeout(f"check did not finish within {job.timeout_s:g} s; worker killed")
-        return (verdict, elapsed), True
+        return (verdict, elapsed), "timeout"
     worker.process.join(timeout=1)
     detail = f"worker process died while scoring (exit code {worker.process.exitcode}); item not scored"
-    return (base.error(detail), elapsed), True
+    return (base.error(detail), elapsed), "died"
 
 
 def _resolve(future: asyncio.Future, results: list) -> None:

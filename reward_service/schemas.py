@@ -2,7 +2,7 @@
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
 
 __all__ = ["ItemOptions", "Item", "TestOutcome", "ScoreRequest", "Result", "ScoreResponse", "DomainInfo", "DomainsResponse",
            "OpenRLHFRequest", "OpenRLHFResponse", "SlimeRequest", "SlimeResponse", "NeMoGymVerifyResponse",
@@ -12,19 +12,25 @@ Status = Literal["correct", "incorrect", "no_answer", "timeout", "error"]
 
 
 class ItemOptions(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """The options every domain takes; a domain with more subclasses this (its `Domain.options`).
+    Closed: an unknown key is an error, and nothing here can raise a server limit."""
+    model_config = ConfigDict(extra="forbid")
     timeout_s: float | None = Field(
-        default=None, ge=0.1, description="Wall-clock limit for this item's check, seconds (>= 0.1)."
+        default=None, ge=0.1, allow_inf_nan=False,
+        description="Wall-clock limit for this item's check, seconds (>= 0.1, <= the server's REWARD_MAX_TIMEOUT_S).",
     )
+
+# An id comes back as the JSON value it was sent as (true stays true, 1.5 stays 1.5).
+Id = bool | int | FiniteFloat | str | None
 
 
 class Item(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: str | int | None = Field(default=None, description="Echoed back in the result.")
+    id: Id = Field(default=None, description="Echoed back in the result, as sent.")
     domain: str = Field(description="A registered verifier; GET /v1/domains lists them.")
     response: str = Field(description="The model's full output.")
     reference: dict[str, Any] = Field(description="Domain-specific gold data, e.g. {'answer': '1/2'}.")
-    options: ItemOptions = Field(default_factory=ItemOptions)
+    options: dict[str, Any] = Field(default_factory=dict, description="The domain's options (ItemOptions and its subclasses).")
 
 
 class ScoreRequest(BaseModel):
@@ -39,7 +45,7 @@ class TestOutcome(BaseModel):
 
 
 class Result(BaseModel):
-    id: str | int | None
+    id: Id
     reward: float = Field(ge=0, le=1)
     status: Status
     extracted: str | None

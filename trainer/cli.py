@@ -18,9 +18,13 @@ def _train(args: argparse.Namespace) -> None:
 
     config = load_config(args.config, args.overrides)
     result = train(config, resume=args.resume)
-    before, after = result["before"].get("pass@1"), result["after"].get("pass@1")
-    if after is not None:
-        print(f"held-out pass@1: {before if before is not None else float('nan'):.3f} -> {after:.3f} after {result['step']} steps")
+    if result["after"]:
+        before, after = (_shown(result[when].get("pass@1")) for when in ("before", "after"))
+        print(f"held-out pass@1: {before} -> {after} after {result['step']} steps")
+
+
+def _shown(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"  # None: not measured, or nothing was scored
 
 
 def _eval(args: argparse.Namespace) -> None:
@@ -32,6 +36,9 @@ def _eval(args: argparse.Namespace) -> None:
 
     if args.k > args.samples:
         raise SystemExit(f"prorl eval: --k ({args.k}) must be <= --samples ({args.samples})")
+    if args.samples > 1 and args.temperature == 0:
+        raise SystemExit(f"prorl eval: --temperature 0 is greedy, one answer per prompt; for --samples "
+                         f"{args.samples} give a temperature above 0 (e.g. --temperature 1.0)")
     if not args.reward_url:
         check_local_service()
     path = resolve_model(args.model)
@@ -39,7 +46,7 @@ def _eval(args: argparse.Namespace) -> None:
     policy = load_policy(path, *device_and_dtype())
     rows = read_rows(args.data)[:args.max_prompts or None]
     with ExitStack() as stack:
-        client = connect(stack, args.reward_url)
+        client = connect(stack, args.reward_url, args.reward_api_key)
         engine = make_engine(args.engine, policy, tokenizer, path, seed=args.seed, max_model_len=4096 + args.max_tokens,
                              gpu_memory_utilization=0.5, enforce_eager=False)
         try:
@@ -165,6 +172,8 @@ def add_commands(sub) -> None:
     ev.add_argument("--system-prompt", default="")
     ev.add_argument("--engine", default="hf", choices=["hf", "vllm"])
     ev.add_argument("--reward-url", action="append", default=[], help="reward service URL (repeatable); none = start one")
+    ev.add_argument("--reward-api-key", default="", help="the service's REWARD_API_KEY, as train's reward_api_key "
+                    "(default: $REWARD_API_KEY, which is better: a command line shows in ps)")
     ev.add_argument("--seed", type=int, default=0)
     ev.set_defaults(run=_eval, extra="train")
 

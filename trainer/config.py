@@ -2,6 +2,10 @@
 command line. Defaults are ProRL's recipe (arXiv 2505.24864): GRPO, eps_low 0.2 / eps_high 0.4,
 KL 1e-4 with a hard reference reset, dynamic sampling, temperature 1.2, responses 8K then 16K.
 `__post_init__` rejects impossible combinations with a message that says what to change.
+
+Secrets (fields with `metadata={"secret": True}`, today the reward service's API key) never leave
+the process: `to_dict()` is the one way the config is written out (run log, wandb, checkpoints,
+`repr`), and it puts `MASKED` in their place.
 """
 
 import dataclasses
@@ -10,7 +14,9 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["TrainConfig", "load_config"]
+__all__ = ["TrainConfig", "load_config", "MASKED"]
+
+MASKED = "<set>"  # written in place of a secret that is set ("" stays "", so a log still tells "none given")
 
 
 @dataclass
@@ -23,7 +29,9 @@ class TrainConfig:
 
     # Where rewards come from: URLs of running services, or empty to start one locally
     reward_urls: list[str] = field(default_factory=list)
-    reward_api_key: str = ""  # "" = $REWARD_API_KEY, the service's own setting (none when unset)
+    # The service's REWARD_API_KEY; "" = read $REWARD_API_KEY (no key when unset). Prefer the variable
+    # to a `reward_api_key=...` override: a command line shows in `ps` and in wandb's run metadata.
+    reward_api_key: str = field(default="", metadata={"secret": True})
     reward_timeout_s: float = 10.0  # per item, passed to the service
     reward_retries: int = 6  # per batch, with exponential backoff (0.5 s doubling, capped at 8 s)
     reward_workers: int = 0  # local service's checker processes; 0 = one per core
@@ -80,6 +88,10 @@ class TrainConfig:
     device: str = ""  # "" = cuda if available else cpu
 
     def __post_init__(self):
+        for name in _secret_names():
+            if getattr(self, name) == MASKED:  # e.g. a config copied back from a run log or a checkpoint
+                raise ValueError(f"{name} is {MASKED!r}, the placeholder that logs and checkpoints hold in place of a "
+                                 "secret: give the real value (for reward_api_key, or leave it empty and set REWARD_API_KEY)")
         if self.engine not in ("hf", "vllm"):
             raise ValueError(f"engine must be 'hf' or 'vllm', got {self.engine!r}")
         if self.overlong not in ("none", "zero", "soft"):
@@ -115,11 +127,21 @@ class TrainConfig:
         return [tokens for start, tokens in self.response_length_schedule if start <= step][-1]
 
     def to_dict(self) -> dict:
-        """The config as logged (run log, wandb, checkpoints): the API key is never written out."""
+        """The config as written out (run log, wandb, checkpoints, `repr`): every secret field that
+        is set becomes MASKED, so a shared log, dashboard or checkpoint holds no key."""
         values = dataclasses.asdict(self)
-        if values["reward_api_key"]:
-            values["reward_api_key"] = "<set>"
+        for name in _secret_names():
+            if values[name]:
+                values[name] = MASKED
         return values
+
+    def __repr__(self) -> str:
+        # The dataclass repr would print the key wherever a config is printed (a traceback, a debugger, a log line).
+        return f"TrainConfig({', '.join(f'{k}={v!r}' for k, v in self.to_dict().items())})"
+
+
+def _secret_names() -> list[str]:
+    return [f.name for f in dataclasses.fields(TrainConfig) if f.metadata.get("secret")]
 
 
 def load_config(path: str | None, overrides: list[str] = ()) -> TrainConfig:

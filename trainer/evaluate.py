@@ -3,9 +3,12 @@ and report pass@1 and pass@k with the unbiased estimator of Chen et al. (2021, C
 pass@k = E[1 - C(n - c, k) / C(n, k)] over prompts, c = correct samples among n.
 
 A sample counts as correct when its reward is 1 (partial credit, e.g. a code item passing some
-tests, is not a pass). Items the service failed to score are left out and counted.
+tests, is not a pass). Items the service failed to score are left out, counted (`failed_items`)
+and warned about; a number with nothing scored behind it is None, never a 0 that reads as "the
+model got everything wrong".
 """
 
+import logging
 from math import comb
 
 from trainer.data import Row, prompt_ids
@@ -13,6 +16,8 @@ from trainer.reward import score_responses
 from trainer.rollout.base import SamplingConfig
 
 __all__ = ["pass_at_k", "evaluate"]
+
+log = logging.getLogger("prorl.eval")
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -37,9 +42,12 @@ def evaluate(engine, client, tokenizer, rows: list[Row], *, samples: int, temper
         scored = [r for r in results[i * samples:(i + 1) * samples] if r is not None]
         if scored:
             per_prompt.append((len(scored), sum(r["reward"] >= 1.0 for r in scored), sum(r["reward"] for r in scored) / len(scored)))
+    if metrics["failed_items"]:
+        log.warning(f"{metrics['failed_items']} of {len(results)} samples were not scored (the service failed on them); "
+                    "they are left out of pass@k and reward_mean")
     for k in ks:
-        usable = [(n, c) for n, c, _ in per_prompt if n >= k]
-        metrics[f"pass@{k}"] = sum(pass_at_k(n, c, k) for n, c in usable) / max(len(usable), 1)
-    metrics["reward_mean"] = sum(m for _, _, m in per_prompt) / max(len(per_prompt), 1)
+        usable = [(n, c) for n, c, _ in per_prompt if n >= k]  # pass@k needs k scored samples of the prompt
+        metrics[f"pass@{k}"] = sum(pass_at_k(n, c, k) for n, c in usable) / len(usable) if usable else None
+    metrics["reward_mean"] = sum(m for _, _, m in per_prompt) / len(per_prompt) if per_prompt else None
     metrics["response_length_mean"] = sum(len(c.response_ids) for g in outs for c in g) / max(len(texts), 1)
     return metrics

@@ -23,8 +23,8 @@ from trainer.data import Row
 
 __all__ = ["LocalRewardService", "check_local_service", "connect", "score_responses"]
 
-_KEY_HINT = ("set reward_api_key in the trainer's config (or REWARD_API_KEY in its environment) to the "
-             "service's REWARD_API_KEY")
+_KEY_HINT = ("set reward_api_key in the trainer's config (--reward-api-key for prorl eval) or REWARD_API_KEY in its "
+             "environment to the service's REWARD_API_KEY")
 
 
 def check_local_service() -> None:

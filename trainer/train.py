@@ -193,23 +193,28 @@ def _fit(row: torch.Tensor, width: int) -> torch.Tensor:
     return row[:width] if row.shape[0] >= width else torch.cat([row, row.new_zeros(width - row.shape[0])])
 
 
+def _mean(values: list) -> float:
+    """NaN for no values (logged as null): a step whose items all went unscored has no mean reward, not 0."""
+    return sum(values) / len(values) if values else math.nan
+
+
 def _step_metrics(stats: dict, kept: list[list[Sample]]) -> dict:
     rewards = stats["rewards"]
     metrics = {
-        "reward/mean": sum(rewards) / max(len(rewards), 1),
+        "reward/mean": _mean(rewards),
         "groups/kept_ratio": len(kept) / max(stats["sampled_groups"], 1),
         "groups/trained": len(kept),
         "groups/sampled": stats["sampled_groups"],
         "sampling/rounds": stats["rounds"],
         "reward/failed_items": stats["failed_items"],
-        "response/length_mean": sum(stats["lengths"]) / max(len(stats["lengths"]), 1),
+        "response/length_mean": _mean(stats["lengths"]),
         "response/length_max": max(stats["lengths"], default=0),
-        "response/truncated_ratio": stats["truncated"] / max(len(stats["lengths"]), 1),
+        "response/truncated_ratio": stats["truncated"] / len(stats["lengths"]) if stats["lengths"] else math.nan,
         "time/generate_s": stats["generate_s"],
         "time/reward_s": stats["reward_s"],
     }
     for domain, values in stats["domain_rewards"].items():
-        metrics[f"reward/mean/{domain}"] = sum(values) / len(values)
+        metrics[f"reward/mean/{domain}"] = _mean(values)
     return metrics
 
 
@@ -295,6 +300,9 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
             max_tokens = config.max_response_tokens(step)
             groups, stats = rollout(engine, client, stream, config, step, max_tokens)
             metrics = _step_metrics(stats, groups)
+            if stats["failed_items"]:
+                logger.event(f"step {step}: {stats['failed_items']} items were not scored (reward service failures); "
+                             "their groups are left out of the step and of reward/mean")
             if len(groups) < config.prompts_per_step:
                 logger.event(f"step {step}: {len(groups)} of {config.prompts_per_step} groups had varied rewards after "
                              f"{stats['rounds']} rounds; training on those")

@@ -1,13 +1,26 @@
-"""FastAPI dependencies: settings, the worker pool, and the optional bearer-token check."""
+"""FastAPI dependencies: the worker pool and what scores each domain (the API key is checked
+earlier, by reward_service.gate, before the body is read)."""
 
-import hmac
+from dataclasses import dataclass
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Request
 
-from reward_service.config import Settings, get_settings
+from reward_service.admission import Load
 from reward_service.pool import WorkerPool
+from reward_service.sandbox.pool import SandboxPool
 
-__all__ = ["get_pool", "get_executors", "require_api_key"]
+__all__ = ["get_pool", "get_executors", "Executors"]
+
+
+@dataclass(frozen=True)
+class Executors:
+    """What scores items: each domain's executor by `Domain.executor` name, and the process's load."""
+    checkers: WorkerPool
+    sandbox: SandboxPool
+    load: Load
+
+    def __getitem__(self, name: str):
+        return {"checkers": self.checkers, "sandbox": self.sandbox}[name]
 
 
 # All async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request.
@@ -16,19 +29,6 @@ async def get_pool(request: Request) -> WorkerPool:
     return request.app.state.pool
 
 
-async def get_executors(request: Request) -> dict:
-    """What scores each domain's items, by `Domain.executor` name."""
-    return {"checkers": request.app.state.pool, "sandbox": request.app.state.sandbox}
-
-
-async def require_api_key(request: Request, settings: Settings = Depends(get_settings)) -> None:
-    if not settings.api_key:
-        return
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), settings.api_key):
-        raise HTTPException(
-            status_code=401,
-            detail="missing or wrong API key: send 'Authorization: Bearer <REWARD_API_KEY>'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+async def get_executors(request: Request) -> Executors:
+    state = request.app.state
+    return Executors(state.pool, state.sandbox, state.load)

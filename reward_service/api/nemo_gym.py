@@ -15,15 +15,15 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends
 
-from reward_service.api.deps import get_executors, require_api_key
+from reward_service.api.deps import Executors, get_executors
 from reward_service.api.samples import Sample, failed, reject, score_samples
-from reward_service.api.score import json_response
+from reward_service.api.responses import REFUSALS, json_response
 from reward_service.config import Settings, get_settings
 from reward_service.schemas import NeMoGymVerifyResponse
 
 __all__ = ["router", "output_text"]
 
-router = APIRouter(prefix="/nemo_gym", tags=["nemo-gym"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/nemo_gym", tags=["nemo-gym"], responses=REFUSALS)
 _LABEL_FIELDS = ("label", "expected_answer", "ground_truth", "answer")
 
 
@@ -62,7 +62,7 @@ async def seed_session(body: dict[str, Any] = Body(default_factory=dict)) -> dic
 @router.post("/verify", response_model=NeMoGymVerifyResponse)
 @router.post("/ng-rollout/{rollout_id}/verify", include_in_schema=False)
 async def verify(row: dict[str, Any] = Body(...), settings: Settings = Depends(get_settings),
-                 executors: dict = Depends(get_executors)):
+                 executors: Executors = Depends(get_executors)):
     text = output_text(row.get("response"))
     if text is None:
         reject([{"loc": ["body", "response"], "type": "missing",

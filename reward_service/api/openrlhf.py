@@ -14,16 +14,17 @@ import re
 
 from fastapi import APIRouter, Depends
 
-from reward_service.api.deps import get_executors, require_api_key
+from reward_service.api.deps import Executors, get_executors
 from reward_service.api.samples import Sample, failed, reject, score_samples, unavailable
-from reward_service.api.score import check_count, json_response
+from reward_service.api.responses import REFUSALS, json_response
+from reward_service.api.score import check_count
 from reward_service.config import Settings, get_settings
 from reward_service.schemas import OpenRLHFRequest, OpenRLHFResponse
 from reward_service.verifiers import STATUSES
 
 __all__ = ["router", "response_of"]
 
-router = APIRouter(tags=["openrlhf"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["openrlhf"], responses=REFUSALS)
 log = logging.getLogger(__name__)
 _SPECIAL_TAIL = re.compile(r"(?:\s*(?:<\|[^|<>\s]{1,40}\|>|</s>|<eos>|<end_of_turn>))+\s*\Z")
 _TAIL = 256  # chars of the prompt looked for when the query does not start with all of it
@@ -48,7 +49,7 @@ def response_of(query: str, prompt: str | None) -> str:
 
 @router.post("/get_reward", response_model=OpenRLHFResponse)
 async def get_reward(body: OpenRLHFRequest, settings: Settings = Depends(get_settings),
-                     executors: dict = Depends(get_executors)):
+                     executors: Executors = Depends(get_executors)):
     n = len(body.query)
     for name in ("prompts", "labels"):
         given = getattr(body, name)

@@ -13,16 +13,15 @@ as an API error.
 
 from fastapi import APIRouter, Depends, Request
 
-from reward_service.api.deps import require_api_key
 from reward_service.api.samples import reject
-from reward_service.api.score import json_response
+from reward_service.api.responses import REFUSALS, json_response
 from reward_service.config import Settings, get_settings
 from reward_service.schemas import RunCodeRequest, RunCodeResponse
 from reward_service.verifiers.code import FENCE_TAGS
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["sandbox-fusion"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["sandbox-fusion"], responses=REFUSALS)
 
 
 def _answer(status: str, message: str = "", compile_result: dict | None = None, run_result: dict | None = None,

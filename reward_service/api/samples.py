@@ -7,7 +7,9 @@ from typing import Any
 
 from fastapi.exceptions import RequestValidationError
 
-from reward_service.api.score import item_errors, json_response, score_items
+from reward_service.api.deps import Executors
+from reward_service.api.responses import json_response
+from reward_service.api.score import item_errors, score_items
 from reward_service.config import Settings
 from reward_service.frameworks.labels import LabelError, parse_label
 from reward_service.schemas import Item
@@ -33,7 +35,7 @@ def _item(sample: Sample, settings: Settings, loc: list) -> Item | list[dict]:
     return item_errors(0, item, settings, loc) or item
 
 
-async def score_samples(samples: list[Sample], settings: Settings, executors: dict,
+async def score_samples(samples: list[Sample], settings: Settings, executors: Executors,
                         locs: list[list]) -> list[dict | list[dict]]:
     """For each sample its result (a wire `Result` dict) or its errors; the valid ones are scored."""
     prepared = [_item(sample, settings, loc) for sample, loc in zip(samples, locs)]

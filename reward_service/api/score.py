@@ -9,21 +9,24 @@ batch are checked once.
 import asyncio
 import json
 
-import orjson
 from fastapi import APIRouter, Depends, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from reward_service import metrics
-from reward_service.api.deps import get_executors, require_api_key
+from reward_service.api.deps import Executors, get_executors
+from reward_service.api.responses import REFUSALS, json_response
 from reward_service.config import Settings, get_settings
 from reward_service.pool import Job
 from reward_service.schemas import DomainInfo, DomainsResponse, Item, ScoreRequest, ScoreResponse
 from reward_service.verifiers import DOMAINS, domain_names
 
-__all__ = ["router", "score_items", "item_errors", "check_count", "json_response"]
+__all__ = ["router", "score_items", "item_errors", "check_count", "nested_deeper"]
 
-router = APIRouter(prefix="/v1", tags=["scoring"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/v1", tags=["scoring"], responses=REFUSALS)
+
+
+MAX_DEPTH = 32  # references nest a few levels; deeper is hostile (it could exhaust a checker's stack)
 
 
 def item_errors(index: int, item: Item, settings: Settings, loc: list | None = None) -> list[dict]:
@@ -33,25 +36,41 @@ def item_errors(index: int, item: Item, settings: Settings, loc: list | None = N
     if domain is None:
         msg = f"unknown domain {item.domain!r}; valid domains: {', '.join(domain_names())}"
         return [{"loc": [*loc, "domain"], "msg": msg, "type": "value_error", "input": item.domain}]
+    if nested_deeper(item.reference, MAX_DEPTH):
+        msg = f"reference is nested more than {MAX_DEPTH} levels deep; no domain's reference needs that"
+        return [{"loc": [*loc, "reference"], "msg": msg, "type": "value_error"}]
     errors = []
-    try:
-        domain.reference.model_validate(item.reference)
-    except ValidationError as exc:
-        fields = ", ".join(domain.reference.model_fields)
-        for err in exc.errors(include_url=False):
-            msg = f"{err['msg']} (a {item.domain} reference takes: {fields})"
-            errors.append({"loc": [*loc, "reference", *err["loc"]], "msg": msg, "type": err["type"]})
-    timeout = item.options.timeout_s
-    if timeout is not None and timeout > settings.max_timeout_s:
+    for field, model, takes in (("reference", domain.reference, f"a {item.domain} reference takes"),
+                                ("options", domain.options, f"{item.domain} options are")):
+        try:
+            model.model_validate(getattr(item, field))
+        except ValidationError as exc:
+            takes = f"{takes}: {', '.join(model.model_fields)}"
+            errors += [{"loc": [*loc, field, *err["loc"]], "msg": f"{err['msg']} ({takes})", "type": err["type"]}
+                       for err in exc.errors(include_url=False)]
+    timeout = item.options.get("timeout_s")
+    if not errors and timeout is not None and timeout > settings.max_timeout_s:
         msg = f"timeout_s must be at most {settings.max_timeout_s:g} (the server's REWARD_MAX_TIMEOUT_S)"
         errors.append({"loc": [*loc, "options", "timeout_s"], "msg": msg, "type": "less_than_equal"})
     return errors
 
 
+def nested_deeper(value, limit: int) -> bool:
+    """Whether lists and dicts in `value` nest more than `limit` levels (iterative: no recursion)."""
+    level = [value]
+    for _ in range(limit + 1):
+        level = [v for x in level for v in (x.values() if isinstance(x, dict) else x if isinstance(x, list) else ())]
+        if not level:
+            return False
+    return True
+
+
 def _job(item: Item, settings: Settings) -> Job:
-    options = item.options.model_dump(exclude_none=True)
+    """The checker's job: the item's options as validated, and the server's own limits, which no
+    option can change."""
+    options = DOMAINS[item.domain].options.model_validate(item.options).model_dump(exclude_none=True)
     timeout = options.pop("timeout_s", settings.default_timeout_s)
-    options.setdefault("max_answer_chars", settings.max_answer_chars)
+    options["max_answer_chars"] = settings.max_answer_chars
     return Job(item.domain, item.response, item.reference, options, timeout)
 
 
@@ -63,7 +82,7 @@ def _key(job: Job) -> tuple:
     return job.domain, job.response, extra, job.timeout_s
 
 
-async def _run(jobs: list[Job], executors: dict) -> list:
+async def _run(jobs: list[Job], executors: Executors) -> list:
     """Each job on its domain's executor (checkers, sandbox), concurrently; results in order."""
     groups: dict[str, list[int]] = {}
     for index, job in enumerate(jobs):
@@ -87,7 +106,7 @@ def check_count(n: int, settings: Settings, loc: list, what: str) -> None:
 async def score(
     request: ScoreRequest,
     settings: Settings = Depends(get_settings),
-    executors: dict = Depends(get_executors),
+    executors: Executors = Depends(get_executors),
 ) -> Response:
     items = request.items
     check_count(len(items), settings, ["body", "items"], "items")
@@ -98,7 +117,7 @@ async def score(
     return json_response({"results": await score_items(items, settings, executors)})
 
 
-async def score_items(items: list[Item], settings: Settings, executors: dict) -> list[dict]:
+async def score_items(items: list[Item], settings: Settings, executors: Executors) -> list[dict]:
     """Results (wire `Result` dicts) for validated items, in order; identical items checked once.
     Every protocol scores through here."""
     unique: dict[tuple, int] = {}
@@ -111,7 +130,8 @@ async def score_items(items: list[Item], settings: Settings, executors: dict) ->
         if slot == len(unique_jobs):
             unique_jobs.append(job)
         slots.append(slot)
-    outcomes = await _run(unique_jobs, executors)
+    with executors.load.holding_items(len(unique_jobs)):
+        outcomes = await _run(unique_jobs, executors)
 
     for job, (verdict, elapsed) in zip(unique_jobs, outcomes):
         metrics.ITEM_SECONDS.labels(job.domain).observe(elapsed)
@@ -131,32 +151,6 @@ async def score_items(items: list[Item], settings: Settings, executors: dict) ->
             "tests": verdict.tests,
         })
     return results
-
-
-def json_response(content, status_code: int = 200, headers: dict | None = None) -> Response:
-    """`content` as JSON; strings echoed from the input with lone surrogates (valid in a JSON
-    string, not in UTF-8) come back with U+FFFD in their place."""
-    try:
-        body = orjson.dumps(content)
-    except TypeError:  # lone surrogates, or integers past 64 bits (echoed by NeMo-Gym's verify)
-        try:
-            body = json.dumps(_scrub(content)).encode()
-        except (RecursionError, ValueError):
-            msg = "the answer echoes this request, which is nested too deeply to write back; send a shallower body"
-            return Response(orjson.dumps({"detail": [{"loc": ["body"], "msg": msg, "type": "value_error"}]}),
-                            status_code=422, media_type="application/json")
-    return Response(body, status_code=status_code, media_type="application/json", headers=headers)
-
-
-def _scrub(value):
-    """`value` with every string made valid UTF-8 (lone surrogates become U+FFFD)."""
-    if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_scrub(v) for v in value]
-    return value
 
 
 @router.get("/domains", response_model=DomainsResponse)

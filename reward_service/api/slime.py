@@ -9,20 +9,20 @@ the rollout stops instead of training on a made-up 0.
 
 from fastapi import APIRouter, Depends
 
-from reward_service.api.deps import get_executors, require_api_key
+from reward_service.api.deps import Executors, get_executors
 from reward_service.api.samples import Sample, failed, reject, score_samples, unavailable
-from reward_service.api.score import json_response
+from reward_service.api.responses import REFUSALS, json_response
 from reward_service.config import Settings, get_settings
 from reward_service.schemas import SlimeRequest, SlimeResponse
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/slime", tags=["slime"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/slime", tags=["slime"], responses=REFUSALS)
 
 
 @router.post("/reward", response_model=SlimeResponse)
 async def reward(body: SlimeRequest, settings: Settings = Depends(get_settings),
-                 executors: dict = Depends(get_executors)):
+                 executors: Executors = Depends(get_executors)):
     sample = Sample(body.response, body.label, (body.model_extra or {}).get("data_source"))
     [outcome] = await score_samples([sample], settings, executors, [["body", "label"]])
     if isinstance(outcome, list):

@@ -1,7 +1,13 @@
 """The warm sandbox pool the service scores code with: per language, `size` containers kept
-started; a job takes a free one, runs all of its tests in that one visit, and gives it back.
-The runner resets the container after every job; a container that cannot prove it is clean,
-that broke, or that has run `recycle_after` jobs is replaced in the background.
+started, and as many spares; a job takes a free one, runs all of its tests in that one visit, and
+gives it back. The runner resets the container after every job; a container that cannot prove it
+is clean, that broke, that has run `recycle_after` jobs, or that died while idle (watched, not
+found on next use) is replaced in the background.
+
+Fairness: requests waiting for a container are served one job per request in turn (round robin,
+no polling), so a one-item request is not queued behind a big batch. `size` jobs run at once per
+language; a job still running after SLOW_AFTER_S stops counting and a spare container takes the
+next job, so slow programs (sleeping until their time limit) cannot hold every container.
 
 When Docker is unreachable or an image is missing, the code domain is unavailable: `failure`
 says why and what to run, code items come back `error` at once, the other domains are not
@@ -12,8 +18,9 @@ import asyncio
 import logging
 import subprocess
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reward_service.config import Settings
 from reward_service.pool import Job
@@ -21,13 +28,39 @@ from reward_service.sandbox.containers import (
     Container, Limits, docker_command, native_command, new_owner, remove_containers,
 )
 from reward_service.sandbox.images import BUILD_HINT, LANGUAGES, docker_env, engine_problem, image_exists, image_tag
+from reward_service.turns import Turns
 from reward_service.verifiers import base, code
 from reward_service.verifiers.text import final_text
 
-__all__ = ["SandboxPool", "Trouble"]
+__all__ = ["SandboxPool", "Trouble", "SLOW_AFTER_S"]
 
 log = logging.getLogger(__name__)
 _RETRY_S = (1, 2, 5, 10, 30)
+SLOW_AFTER_S = 0.5  # a job running longer no longer holds a turn: a spare container takes the next one
+_DEATH_WINDOW_S = 60.0  # containers dying this close together point at the engine, not one program
+
+
+@dataclass
+class _Lane:
+    """One language's free containers, the jobs waiting for one (per request, in turn), and how
+    many jobs hold a turn (running, not yet slow)."""
+    capacity: int
+    free: deque = field(default_factory=deque)
+    waiting: Turns = field(default_factory=Turns)
+    running: int = 0
+
+    def dispatch(self) -> None:
+        while self.free and self.waiting and self.running < self.capacity:
+            waiter = self.waiting.pop()
+            if waiter.done():  # its request went away
+                continue
+            self.running += 1
+            waiter.set_result(self.free.pop())  # the one used last: spares stay spare, reuse is exercised
+
+    def fail_waiting(self) -> None:
+        for waiter in self.waiting.drain():
+            if not waiter.done():
+                waiter.set_result(None)
 
 
 @dataclass(frozen=True)
@@ -48,8 +81,10 @@ class SandboxPool:
         self.owner = new_owner()
         self.failure: str | None = None  # why code items cannot run now, for /readyz and their detail
         self.starting = True  # until the first check of Docker and the images is done
-        self._free: dict[str, asyncio.Queue] = {}
+        self._lanes: dict[str, _Lane] = {}
         self._live = dict.fromkeys(LANGUAGES, 0)
+        self.target = 2 * self.size  # containers per language: `size` that run jobs, `size` spares
+        self._deaths: deque[float] = deque(maxlen=64)  # when containers broke or died, latest last
         self._tasks: set[asyncio.Task] = set()
         self._closing = False
 
@@ -59,19 +94,28 @@ class SandboxPool:
 
     @property
     def ready(self) -> bool:
-        return all(n > 0 for n in self._live.values())
+        """Every container of every language is up (none is being started or replaced)."""
+        return all(n >= self.target for n in self._live.values())
 
     def status(self) -> str:
         if self.ready:
             return "ready"
-        return self.failure or "starting"
+        if self.failure or self.starting:
+            return self.failure or "starting"
+        up = ", ".join(f"{language} {n} of {self.target}" for language, n in self._live.items())
+        return f"replacing containers ({up} up)"
 
     def _unavailable(self, language: str) -> bool:
         return self._live[language] == 0 and self.failure is not None and not self.starting
 
+    def _settle(self, language: str) -> None:
+        """Wake the jobs waiting for `language` with None if it has become unavailable."""
+        if self._lanes and self._unavailable(language):
+            self._lanes[language].fail_waiting()
+
     async def start(self) -> None:
         """Check Docker and the images, clear leftovers, start the containers (in the background)."""
-        self._free = {language: asyncio.Queue() for language in LANGUAGES}
+        self._lanes = {language: _Lane(self.size) for language in LANGUAGES}
         if not self.settings.sandbox_enabled:
             self.failure = "the code domain is disabled on this server (REWARD_SANDBOX_ENABLED=false)"
             self.starting = False
@@ -83,9 +127,11 @@ class SandboxPool:
             if self.failure is None:
                 break
             log.error("code domain unavailable: %s", self.failure)
+            for language in LANGUAGES:
+                self._settle(language)
             await asyncio.sleep(next(delay, _RETRY_S[-1]))
         for language in LANGUAGES:
-            for _ in range(self.size):
+            for _ in range(self.target):
                 self._background(self._add(language))
 
     def _preflight(self) -> str | None:
@@ -122,29 +168,59 @@ class SandboxPool:
                 await container.kill()
                 self.failure = f"a {language} sandbox failed to start: {exc}"
                 log.error("%s", self.failure)
+                self._settle(language)
                 await asyncio.sleep(next(delay, _RETRY_S[-1]))
                 continue
             if self._closing:
                 await container.kill()
                 return
             self._live[language] += 1
-            if self.ready:
+            if all(self._live.values()):
                 self.failure = None
-            self._free[language].put_nowait(container)
+            self._background(self._watch(container, language))
+            self._give_back(container, language)
             return
 
-    async def _acquire(self, language: str) -> Container | None:
-        while True:
-            if self._unavailable(language):
-                return None
-            try:
-                return await asyncio.wait_for(self._free[language].get(), 0.5)
-            except asyncio.TimeoutError:
-                continue
+    async def _watch(self, container: Container, language: str) -> None:
+        """Replace `container` as soon as it dies while idle, instead of on its next job."""
+        await container.proc.wait()
+        lane = self._lanes[language]
+        if container in lane.free and not self._closing:
+            lane.free.remove(container)
+            log.warning("a %s sandbox died while idle (exit code %s); replacing it", language, container.proc.returncode)
+            self._retire(container, language, "died_idle")
+
+    async def _acquire(self, language: str, owner: object) -> Container | None:
+        """A free container for a job of request `owner`, in turn with other requests' jobs; None
+        when the code domain is unavailable."""
+        if self._unavailable(language):
+            return None
+        lane = self._lanes[language]
+        waiter = asyncio.get_running_loop().create_future()
+        lane.waiting.push(owner, waiter)
+        lane.dispatch()
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
+                lane.running -= 1  # handed over just as the request went away: give it back
+                self._give_back(waiter.result(), language)
+            raise
+
+    def _give_back(self, container: Container, language: str) -> None:
+        if container.proc.returncode is not None:  # it died after answering: no watcher will see it now
+            self._retire(container, language, "died_idle")
+            return
+        lane = self._lanes[language]
+        lane.free.append(container)
+        lane.dispatch()
 
     def _retire(self, container: Container, language: str, reason: str) -> None:
         self._live[language] -= 1
+        if reason in ("broken", "died_idle"):
+            self._deaths.append(time.monotonic())
         self.on_replace(reason)
+        self._settle(language)
         self._background(self._replace(container, language))
 
     async def _replace(self, container: Container, language: str) -> None:
@@ -153,9 +229,10 @@ class SandboxPool:
 
     async def run(self, jobs: list[Job]) -> list[tuple[base.Verdict, float]]:
         """Score code `jobs`; (verdict, seconds in the sandbox) for each, in order."""
-        return list(await asyncio.gather(*(self._score(job) for job in jobs)))
+        owner = object()  # this request: its jobs take turns with other requests' jobs
+        return list(await asyncio.gather(*(self._score(job, owner) for job in jobs)))
 
-    async def _score(self, job: Job) -> tuple[base.Verdict, float]:
+    async def _score(self, job: Job, owner: object) -> tuple[base.Verdict, float]:
         text = final_text(job.response)
         if text is None:
             return base.no_answer("<think> was opened but never closed; no final answer to grade"), 0.0
@@ -164,7 +241,7 @@ class SandboxPool:
             return prepared, 0.0
         runner_job, program = prepared
         started = time.perf_counter()
-        result, trouble = await self.execute(runner_job)
+        result, trouble = await self.execute(runner_job, owner)
         elapsed = time.perf_counter() - started
         if result is None and trouble.broken:
             return await self._broken_twice(trouble, program), elapsed
@@ -180,19 +257,22 @@ class SandboxPool:
         """The most memory a program may ask for: the container's, less what the runner needs."""
         return self.limits.memory_mb - 256
 
-    async def execute(self, runner_job: dict) -> tuple[dict | None, "Trouble | None"]:
+    async def execute(self, runner_job: dict, owner: object | None = None) -> tuple[dict | None, "Trouble | None"]:
         """The runner's result for one job (tried in a second container if the first breaks),
-        or None and the trouble: the code domain is unavailable, or the job broke two containers."""
+        or None and the trouble: the code domain is unavailable, or the job broke two containers.
+        `owner` is the request the job belongs to (its own, when None)."""
         language = runner_job["language"]
-        if self._closing or not self._free:
+        if self._closing or not self._lanes:
             return None, Trouble("the sandbox pool is not running")
+        owner = owner if owner is not None else object()
         timeout = runner_job["compile_time_limit_s"] + runner_job["total_time_limit_s"] + 20
         for attempt in (1, 2):
-            container = await self._acquire(language)
+            container = await self._acquire(language, owner)
             if container is None:
-                return None, Trouble(f"code domain unavailable: {self.failure}")
+                return None, Trouble("the server is shutting down" if self._closing
+                                     else f"code domain unavailable: {self.failure}")
             try:
-                result = await container.run(runner_job, timeout)
+                result = await self._run_in(container, language, runner_job, timeout)
             except RuntimeError as exc:
                 self._retire(container, language, "broken")
                 if attempt == 1:
@@ -203,16 +283,39 @@ class SandboxPool:
             elif container.jobs >= self.settings.sandbox_recycle_after:
                 self._retire(container, language, "recycled")
             else:
-                self._free[language].put_nowait(container)
+                self._give_back(container, language)
             return result, None
+
+    async def _run_in(self, container: Container, language: str, runner_job: dict, timeout: float) -> dict:
+        """Run the job, giving its turn back when it finishes or turns slow (whichever is first)."""
+        lane = self._lanes[language]
+        turn = [True]
+
+        def give_turn() -> None:
+            if turn[0]:
+                turn[0] = False
+                lane.running -= 1
+                lane.dispatch()
+
+        slow = asyncio.get_running_loop().call_later(SLOW_AFTER_S, give_turn)
+        try:
+            return await container.run(runner_job, timeout)
+        finally:
+            slow.cancel()
+            give_turn()
 
     async def _broken_twice(self, trouble: "Trouble", program: str) -> base.Verdict:
         """A job that broke two containers: the program's doing (its reward is 0, so that a
         failing program cannot turn its 0 into an `error` that trainers drop), unless the Docker
-        engine itself is gone."""
+        engine itself is gone, or more containers died meanwhile than this job's two (an engine
+        that crashed and came back at once: `error`, never a 0 for a program that may be right)."""
         engine = await self.engine_trouble()
         if engine:
             return base.error(f"sandbox failure: {trouble.detail}; {engine}", program[:2000])
+        recent = sum(1 for t in self._deaths if time.monotonic() - t < _DEATH_WINDOW_S)
+        if recent > 2:
+            return base.error(f"sandbox failure: {recent} containers died within {_DEATH_WINDOW_S:g} s "
+                              f"(the engine, not this program?): {trouble.detail}", program[:2000])
         detail = f"the program broke its sandbox twice (each container was replaced): {trouble.detail}"
         return base.Verdict("incorrect", 0.0, program[:2000], detail, ())
 
@@ -225,9 +328,10 @@ class SandboxPool:
         for task in list(self._tasks):
             task.cancel()
         containers = []
-        for queue in self._free.values():
-            while not queue.empty():
-                containers.append(queue.get_nowait())
+        for lane in self._lanes.values():
+            lane.fail_waiting()
+            containers += lane.free
+            lane.free.clear()
         await asyncio.gather(*(c.stop() for c in containers), return_exceptions=True)
         if not self.native and self.settings.sandbox_enabled:
             await asyncio.to_thread(_remove_own, self.env, self.owner)

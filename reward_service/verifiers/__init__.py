@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from reward_service.schemas import ItemOptions
 from reward_service.verifiers import code, instruction, logic, math, stem
 from reward_service.verifiers.base import STATUSES, Verdict
 
@@ -21,6 +22,7 @@ class Domain:
     verify: Callable[[str, dict, dict], Verdict] | None
     description: str
     executor: str = "checkers"
+    options: type[ItemOptions] = ItemOptions  # what an item's `options` may hold (closed)
 
 
 DOMAINS: dict[str, Domain] = {
@@ -32,7 +34,8 @@ DOMAINS: dict[str, Domain] = {
                "multiple choice by the chosen letter; numbers with units within a relative tolerance"),
         Domain("logic", logic.Reference, logic.verify, "Reasoning Gym puzzle scored by the task's own verifier"),
         Domain("instruction", instruction.Reference, instruction.verify,
-               "IFEval instructions (all 25 types, strict or loose); reward = fraction followed"),
+               "IFEval instructions (all 25 types, strict or loose); reward = fraction followed",
+               options=instruction.Options),
     ]
 }
 

@@ -40,15 +40,20 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from reward_service.schemas import ItemOptions
 from reward_service.verifiers import base
 from reward_service.verifiers import instruction_rules as rules
 from reward_service.verifiers.instruction_text import LANGUAGE_CODES
 
-__all__ = ["Reference", "Rule", "RULES", "verify", "bind_kwargs", "INSTRUCTION_IDS", "MODES"]
+__all__ = ["Reference", "Options", "Rule", "RULES", "verify", "bind_kwargs", "INSTRUCTION_IDS", "MODES"]
 
 MODES = ("strict", "loose")
 _EXTRACTED_CHARS = 200
 _WHY_CHARS = 80
+
+
+class Options(ItemOptions):
+    mode: Literal["strict", "loose"] | None = Field(default=None, description="Overrides the reference's mode.")
 
 
 class Reference(BaseModel):
@@ -203,7 +208,7 @@ def verify(text: str, reference: dict, options: dict | None = None) -> base.Verd
     mode = options.get("mode")
     if mode is None:
         mode = ref.mode
-    elif mode not in MODES:
+    elif mode not in MODES:  # the service checks Options first; direct callers get this
         return base.error(f"unknown mode {mode!r} in options; valid modes: {', '.join(MODES)}")
     unknown = [i for i in ref.instruction_id_list if i not in RULES]
     if unknown:

@@ -181,7 +181,44 @@ def test_422_bisection_isolates_exactly_the_bad_items(bad, caplog):
     assert sum("unknown domain 'chess'" in r.getMessage() for r in caplog.records) == len(bad)
 
 
-@pytest.mark.parametrize("status", [400, 404, 413, 500])
+def test_retry_after_is_honoured_when_the_same_replica_must_be_asked_again(monkeypatch):
+    waits, calls = [], []
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds):
+        waits.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr("reward_service.client.asyncio.sleep", sleep)
+
+    def handler(request):
+        calls.append(request.url.host)
+        if len(calls) == 1:
+            return httpx.Response(503, json={"detail": "busy"}, headers={"Retry-After": "7"})
+        return answer(request)
+
+    assert [r["reward"] for r in make(handler).score_sync(items(3))] == rewards(3)
+    assert waits == [7.0]  # not the 1 ms backoff: the server said when to come back
+    waits.clear()
+    calls.clear()
+    assert [r["reward"] for r in make(handler, [A, B]).score_sync(items(3))] == rewards(3)
+    assert calls == ["a.test", "b.test"] and waits[0] < 1  # another replica may take it at once
+
+
+def test_a_500_is_bisected_so_one_poisoned_item_loses_only_itself(caplog):
+    def handler(request):
+        batch = json.loads(request.content)["items"]
+        if any(it["id"] == 7 for it in batch):
+            return httpx.Response(500, text="Internal Server Error")
+        return answer(request)
+
+    with caplog.at_level(logging.ERROR, logger="reward_service.client"):
+        results = make(handler, batch_size=16).score_sync(items(16))
+    assert [i for i, r in enumerate(results) if r is None] == [7]
+    assert [results[i]["reward"] for i in range(16) if i != 7] == [rewards(16)[i] for i in range(16) if i != 7]
+
+
+@pytest.mark.parametrize("status", [400, 404, 413])
 def test_other_statuses_are_not_retried(status, caplog):
     calls = []
 

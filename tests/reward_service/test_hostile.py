@@ -52,7 +52,7 @@ def test_service_keeps_scoring_while_a_worker_is_stuck(client):
     assert slow["r"].json()["results"][0]["status"] == "timeout"
 
 
-def test_killed_worker_is_replaced_and_item_is_an_error(client):
+def test_a_worker_killed_while_busy_gets_the_item_again_once_then_it_is_an_error(client):
     pool = client.app.state.pool
     result = {}
 
@@ -61,20 +61,43 @@ def test_killed_worker_is_replaced_and_item_is_an_error(client):
 
     thread = threading.Thread(target=run)
     thread.start()
-    deadline = time.monotonic() + 5
-    busy = None
-    while busy is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-        # the stuck worker is the one whose CPU is busy: kill both candidates' current job holder
-        busy = next((w for w in pool._workers if w is not None and _cpu_busy(w.process.pid)), None)
-    assert busy is not None
-    busy.process.kill()
+    killed = []
+    for _ in range(2):  # the first death earns the item a fresh worker; the second is final
+        busy = _wait_for_busy(pool, exclude=killed)
+        killed.append(busy.process.pid)
+        busy.process.kill()
     thread.join(timeout=10)
     res = result["r"].json()["results"][0]
     assert res["status"] == "error" and "died" in res["detail"]
     after = score(client, [item("\\boxed{1/2}"), item("\\boxed{0.5}", id=2)]).json()["results"]
     assert [x["status"] for x in after] == ["correct", "correct"]
-    assert 'reason="error"' in client.get("/metrics").text
+    assert 'reason="died"' in client.get("/metrics").text
+
+
+def test_a_worker_killed_once_while_busy_does_not_cost_the_item(client):
+    pool = client.app.state.pool
+    result = {}
+
+    def run():  # hangs on the first worker; the retry on a fresh worker answers within its limit
+        result["r"] = score(client, [item("\\boxed{10^{10^{10}}}", options={"timeout_s": 2})])
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    _wait_for_busy(pool).process.kill()
+    thread.join(timeout=10)
+    assert result["r"].json()["results"][0]["status"] == "timeout"  # checked again, not lost to the kill
+
+
+def _wait_for_busy(pool, exclude=()):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        # the stuck worker is the one whose CPU is busy
+        busy = next((w for w in pool._workers if w is not None and w.process.pid not in exclude
+                     and w.process.is_alive() and _cpu_busy(w.process.pid)), None)
+        if busy is not None:
+            return busy
+    raise AssertionError("no checker worker got busy")
 
 
 def _cpu_busy(pid: int) -> bool:
@@ -91,9 +114,10 @@ def test_a_worker_that_cannot_start_fails_its_items_but_never_hangs(client, monk
         def __init__(self, *args):
             raise RuntimeError("a checker process failed to start (test)")
 
-    for slot in range(pool.size):
-        worker, pool._workers[slot] = pool._workers[slot], None
-        worker.kill()
+    for slot, worker in enumerate(pool._workers):
+        pool._workers[slot] = None
+        if worker is not None:
+            worker.kill()
     monkeypatch.setattr(pool_module, "_Worker", Broken)
     results = score(client, [item("\\boxed{1/2}", id=i) for i in range(6)]).json()["results"]
     assert {r["status"] for r in results} == {"error"}

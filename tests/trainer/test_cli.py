@@ -44,6 +44,11 @@ def test_eval_k_above_samples_refused(pick_data, tiny_model):
     assert done.returncode != 0 and "--k (4) must be <= --samples (2)" in done.stderr
 
 
+def test_eval_several_greedy_samples_refused_with_what_to_set(pick_data, tiny_model):
+    done = _prorl("eval", "--model", tiny_model, "--data", pick_data, "--samples", "2")
+    assert done.returncode != 0 and "give a temperature above 0" in done.stderr, done.stderr[-2000:]
+
+
 def test_an_api_key_on_the_service_alone_stops_the_trainer_with_the_setting_to_fix(server_process, tiny_model, pick_data,
                                                                                    tmp_path):
     url = server_process("--log-level", "warning", env={"REWARD_API_KEY": "k", "REWARD_POOL_SIZE": "1"})
@@ -57,3 +62,24 @@ def test_an_api_key_on_the_service_alone_stops_the_trainer_with_the_setting_to_f
     done = _prorl(*args, env={"REWARD_API_KEY": "k"})  # the service's own variable serves the trainer too
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "run" / "metrics.jsonl").read_text().count("\n") >= 1
+
+
+def test_eval_sends_the_key_like_train_and_stops_on_a_refused_one(server_process, tiny_model, pick_data):
+    """`prorl eval` against a service that requires a key: REWARD_API_KEY (or --reward-api-key, like train's
+    reward_api_key) scores exactly as an open service does; a missing or wrong key exits with the setting to fix,
+    never with a pass@1 of 0."""
+    keyed = server_process("--log-level", "warning", env={"REWARD_API_KEY": "k", "REWARD_POOL_SIZE": "1"})
+    open_ = server_process("--log-level", "warning", env={"REWARD_API_KEY": "", "REWARD_POOL_SIZE": "1"})
+    args = ["eval", "--model", tiny_model, "--data", pick_data, "--max-tokens", "6"]  # greedy, one sample per prompt
+    results = []
+    for url, key in ((keyed, "k"), (open_, "")):
+        done = _prorl(*args, "--reward-url", url, env={"REWARD_API_KEY": key})
+        assert done.returncode == 0, done.stderr[-3000:]
+        results.append(json.loads(done.stdout[done.stdout.index("{"):]))
+    assert results[0]["failed_items"] == 0 and results[0]["prompts"] == 8 and results[0]["reward_mean"] is not None
+    assert results[0] == results[1]  # greedy, same samples: the key changes nothing but access
+    for extra, why in (([], "requires an API key and none was given"), (["--reward-api-key", "nope"], "refused our API key")):
+        done = _prorl(*args, "--reward-url", keyed, *extra, env={"REWARD_API_KEY": ""})
+        assert done.returncode == 1, done.stderr[-2000:]
+        assert why in done.stderr and "--reward-api-key for prorl eval" in done.stderr, done.stderr[-2000:]
+        assert "REWARD_API_KEY" in done.stderr and "pass@" not in done.stdout

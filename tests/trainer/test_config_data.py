@@ -1,10 +1,12 @@
 """Config validation and overrides; training rows read with errors that name file, line and field."""
 
+import dataclasses
 import json
+import re
 
 import pytest
 
-from trainer.config import TrainConfig, load_config
+from trainer.config import MASKED, TrainConfig, load_config
 from trainer.data import arithmetic_rows, read_rows
 
 
@@ -88,7 +90,22 @@ def test_arithmetic_rows_are_seeded_and_correct():
 
 
 def test_the_api_key_is_never_written_out():
-    from trainer.config import TrainConfig
-
-    assert TrainConfig(train_data="x.jsonl", reward_api_key="s3cret").to_dict()["reward_api_key"] == "<set>"
+    config = TrainConfig(train_data="x.jsonl", reward_api_key="s3cret")
+    assert config.to_dict()["reward_api_key"] == MASKED
+    assert "s3cret" not in repr(config) and "reward_api_key='<set>'" in repr(config)  # tracebacks print configs too
+    assert config.reward_api_key == "s3cret"  # the run itself still has it
     assert TrainConfig(train_data="x.jsonl").to_dict()["reward_api_key"] == ""
+
+
+def test_every_credential_like_field_is_marked_secret():
+    """A new `*_token` or `*_password` field is masked only if it carries the flag: this makes forgetting it fail."""
+    credential = re.compile(r"(^|_)(key|token|secret|password)$")  # not max_prompt_tokens: a count, not a credential
+    names = {f.name for f in dataclasses.fields(TrainConfig) if credential.search(f.name)}
+    assert names == {"reward_api_key"}
+    assert all(f.metadata.get("secret") for f in dataclasses.fields(TrainConfig) if f.name in names)
+
+
+def test_the_mask_copied_back_as_a_key_is_refused():
+    """A config rebuilt from a run log or a checkpoint would otherwise send "<set>" and get a puzzling 401."""
+    with pytest.raises(ValueError, match="placeholder .* REWARD_API_KEY"):
+        load_config(None, ["train_data=x.jsonl", f"reward_api_key={MASKED}"])

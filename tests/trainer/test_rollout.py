@@ -1,12 +1,13 @@
 """The rollout stage with a scripted engine and reward client: dynamic sampling's rounds and
 warnings, dropped unscored groups, and scoring of one chunk overlapping generation of the next."""
 
+import math
 import time
 
 from trainer.config import TrainConfig
 from trainer.data import Row
 from trainer.rollout.base import Completion
-from trainer.train import PromptStream, rollout
+from trainer.train import PromptStream, _step_metrics, rollout
 
 
 class ScriptedEngine:
@@ -72,3 +73,12 @@ def test_unscored_group_is_dropped_not_zeroed():
                             step=0, max_tokens=8)
     assert stats["failed_items"] == 4 and len(groups) == 3
     assert all(g[0].prompt_ids != [1] for g in groups)
+
+
+def test_a_step_with_nothing_scored_has_no_mean_reward_rather_than_zero():
+    engine = ScriptedEngine({0: 2})
+    groups, stats = rollout(engine, ScriptedClient(engine, fail_prompt=0), _stream(1), _config(max_sampling_rounds=1),
+                            step=0, max_tokens=8)
+    metrics = _step_metrics(stats, groups)
+    assert groups == [] and metrics["reward/failed_items"] == 16
+    assert math.isnan(metrics["reward/mean"]) and math.isnan(metrics["response/length_mean"])  # logged as null

@@ -74,6 +74,62 @@ def test_resume_without_checkpoint_is_a_clear_error(tmp_path, tiny_model, pick_d
         train(_config(tmp_path, tiny_model, pick_data), resume=True)
 
 
+def _strings(value) -> list[str]:
+    """Every string (and bytes) anywhere inside nested dicts, lists and tuples, keys included."""
+    if isinstance(value, (str, bytes)):
+        return [value if isinstance(value, str) else value.decode("utf-8", "replace")]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _strings(k) + _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _fake_wandb(monkeypatch) -> list[dict]:
+    """A stand-in `wandb` module that records what `wandb.init` receives (wandb is optional, and offline here)."""
+    import importlib.machinery
+    import sys
+    import types
+
+    inits = []
+    run = types.SimpleNamespace(log=lambda *a, **k: None, finish=lambda: None)
+    module = types.ModuleType("wandb")
+    module.__spec__ = importlib.machinery.ModuleSpec("wandb", None)  # importlib.util.find_spec("wandb") must not fail
+    module.init = lambda **kwargs: inits.append(kwargs) or run
+    monkeypatch.setitem(sys.modules, "wandb", module)
+    return inits
+
+
+def test_the_api_key_is_not_written_anywhere_and_a_resume_takes_it_from_the_environment(
+        tmp_path, tiny_model, pick_data, monkeypatch, caplog, capsys):
+    from trainer.checkpoint import load_state
+    from trainer.config import MASKED
+
+    key = "k3y-that-must-not-leak"
+    monkeypatch.setenv("REWARD_API_KEY", key)  # the local service the run starts requires it
+    inits = _fake_wandb(monkeypatch)
+    run = tmp_path / "run"
+    with caplog.at_level("INFO", logger="prorl.train"):
+        train(_config(tmp_path, tiny_model, pick_data, steps=2, reward_api_key=key, tensorboard=True, wandb_project="p"))
+        resumed = _config(tmp_path, tiny_model, pick_data, steps=3, tensorboard=True, wandb_project="p")  # key from env
+        assert train(resumed, resume=True)["step"] == 3
+    assert [m["step"] for m in _metrics(run) if "reward/mean" in m] == [1, 2, 3]
+
+    assert "'reward_api_key': '<set>'" in caplog.text and key not in caplog.text  # the config logged at start
+    assert len(inits) == 2 and inits[0]["config"]["reward_api_key"] == MASKED
+    assert not any(key in s for s in _strings(inits))
+    state = load_state(run / "checkpoints" / "step_3")
+    assert state["config"]["reward_api_key"] == ""  # written by the resumed run, whose config had none
+    assert load_state(run / "checkpoints" / "step_2")["config"]["reward_api_key"] == MASKED
+    for step in (2, 3):
+        assert not any(key in s for s in _strings(load_state(run / "checkpoints" / f"step_{step}")))
+    files = [p for p in run.rglob("*") if p.is_file()]
+    assert any(p.name.startswith("events.out.tfevents") for p in files) and any(p.name == "state.pt" for p in files)
+    assert [p for p in files if key.encode() in p.read_bytes()] == []
+    out = capsys.readouterr()
+    assert key not in out.out and key not in out.err
+
+
 def _serve(port: int):
     from tests.conftest import start_server
 

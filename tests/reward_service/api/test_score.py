@@ -156,4 +156,4 @@ def test_lone_surrogates_come_back_as_valid_utf8(client):
     r = client.post("/v1/score", content=body.encode(), headers={"content-type": "application/json"})
     assert r.status_code == 200
     result = r.json()["results"][0]
-    assert result["status"] == "incorrect" and result["id"] == "\ufffd" * 3
+    assert result["status"] == "incorrect" and result["id"] == "\ufffd"

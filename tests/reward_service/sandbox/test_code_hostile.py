@@ -2,14 +2,15 @@
 worked (or never finishes), so a reward of 0 means the attack failed; after each one the service
 must be healthy and score a correct program in the same (reused) container.
 
-The task: read two integers, print their sum. The pool has one container per language, so the
-next submission always lands in the container the hostile one just used."""
+The task: read two integers, print their sum. The pool has one container per language that runs
+jobs (and a spare), and hands out the one used last, so the next submission lands in the
+container the hostile one just used unless that one was replaced."""
 
 import uuid
 
 import pytest
 
-from tests.reward_service.sandbox.helpers import score
+from tests.reward_service.sandbox.helpers import score, wait_code_ready
 
 pytestmark = pytest.mark.docker
 
@@ -22,7 +23,7 @@ def assert_still_healthy(client) -> None:
     assert client.get("/readyz").status_code == 200
     again = score(client, CORRECT, STDIO)
     assert again["reward"] == 1.0, again
-    assert client.get("/readyz").json()["code"] == "ready"
+    wait_code_ready(client, timeout=60)  # back to full strength
 
 
 def assert_zero_then_healthy(client, program: str, reference: dict = STDIO) -> dict:

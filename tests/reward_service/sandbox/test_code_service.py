@@ -72,7 +72,7 @@ def test_container_killed_from_outside_is_replaced_and_the_job_rerun():
         wait_code_ready(client)
         owner = client.app.state.sandbox.owner
         before = set(sandbox_containers(owner))
-        assert len(before) == 2  # one per language
+        assert len(before) == 4  # per language: one that runs jobs, one spare
         for cid in before:
             subprocess.run(["docker", "kill", cid], capture_output=True)
         first = score(client, CORRECT, STDIO)  # the job finds its container dead, and is run again
@@ -94,7 +94,7 @@ def test_leftovers_of_a_dead_service_are_removed_at_start():
         wait_code_ready(client)
         owner = client.app.state.sandbox.owner
         assert not any(leftover.startswith(c) for c in sandbox_containers())
-        assert len(sandbox_containers(owner)) == 2  # its own: one per language
+        assert len(sandbox_containers(owner)) == 4  # its own: two per language (one a spare)
     assert sandbox_containers(owner) == []
 
 
