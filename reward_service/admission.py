@@ -23,8 +23,10 @@ class Load:
     bytes: int = 0
     draining: bool = False  # set on SIGTERM: finish what runs, take nothing new
 
-    def take_bytes(self, n: int) -> bool:
-        if self.bytes and self.bytes + n > self.max_bytes:
+    def take_bytes(self, n: int, own: int = 0) -> bool:
+        """Take `n` more bytes for a request that holds `own` already; False when others hold
+        bytes and `n` more would pass the bound."""
+        if self.bytes > own and self.bytes + n > self.max_bytes:
             return False
         self.bytes += n
         return True

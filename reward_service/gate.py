@@ -24,6 +24,7 @@ __all__ = ["CountRequests", "Gate", "OPEN_PATHS"]
 log = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 _TRIM_AFTER_BYTES = 2**20  # bodies this big leave heap worth handing back once all are done
+_TOO_BIG, _BUSY, _SLOW = object(), object(), object()  # why a body was not read
 
 
 class CountRequests:
@@ -52,6 +53,8 @@ class CountRequests:
 
 
 class Gate:
+    """Refuses what it can before the body is read; counts the bytes in flight (module docstring)."""
+
     def __init__(self, app, settings: Settings, load: Load):
         self.app, self.settings, self.load = app, settings, load
         self.key = settings.api_key.encode() if settings.api_key else None
@@ -66,57 +69,12 @@ class Gate:
             return await self._refuse(scope, receive, send, 401,
                                       "missing or wrong API key: send 'Authorization: Bearer <REWARD_API_KEY>'")
         declared = headers.get(b"content-length", b"")
-        size = int(declared) if declared.isdigit() else 0
-        if size > self.settings.max_body_bytes:
+        size = int(declared) if declared.isdigit() and len(declared) < 19 else 0
+        if size > self.settings.max_body_bytes or len(declared) >= 19:
             return await self._too_big(scope, receive, send)
         if not self.load.take_bytes(size):
-            return await self._refuse(scope, receive, send, 503, "this server has as many request bytes in flight as "
-                                      "REWARD_MAX_INFLIGHT_BYTES allows; retry after Retry-After")
+            return await self._busy(scope, receive, send)
         held = [size]
-        try:
-            messages = await self._read_body(receive, held)
-            if messages is None:
-                return await self._too_big(scope, receive, send)
-            if messages is TimeoutError:
-                return await self._refuse(scope, receive, send, 408, f"the request body did not arrive within "
-                                          f"{self.settings.body_timeout_s:g} s (REWARD_BODY_TIMEOUT_S)")
-
-            async def replay():
-                return messages.pop(0) if messages else await receive()
-
-            await self._run(scope, replay, send)
-        finally:
-            self.load.give_bytes(held[0])
-            if held[0] >= _TRIM_AFTER_BYTES and self.load.bytes == 0:
-                release_memory()
-
-    def _key_ok(self, headers: dict) -> bool:
-        scheme, _, token = headers.get(b"authorization", b"").partition(b" ")
-        return scheme.lower() == b"bearer" and hmac.compare_digest(token.strip(), self.key)
-
-    async def _read_body(self, receive, held: list[int]):
-        """The request's messages; None when the body is over the limit, TimeoutError when slow.
-        Bytes beyond the declared length are counted into `held` as they arrive."""
-        messages, size = [], 0
-        deadline = time.monotonic() + self.settings.body_timeout_s
-        while True:
-            try:
-                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
-                return TimeoutError
-            messages.append(message)
-            if message["type"] != "http.request":
-                return messages
-            size += len(message.get("body", b""))
-            if size > self.settings.max_body_bytes:
-                return None
-            if size > held[0]:  # more than declared (or a chunked body): count it, it is here now
-                self.load.bytes += size - held[0]
-                held[0] = size
-            if not message.get("more_body"):
-                return messages
-
-    async def _run(self, scope, receive, send):
         started = [False]
 
         async def send_started(message):
@@ -124,7 +82,19 @@ class Gate:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_started)
+            messages = await self._read_body(receive, held)
+            if messages is _TOO_BIG:
+                return await self._too_big(scope, receive, send)
+            if messages is _BUSY:
+                return await self._busy(scope, receive, send)
+            if messages is _SLOW:
+                return await self._refuse(scope, receive, send, 408, f"the request body did not arrive within "
+                                          f"{self.settings.body_timeout_s:g} s (REWARD_BODY_TIMEOUT_S)")
+
+            async def replay():
+                return messages.pop(0) if messages else await receive()
+
+            await self.app(scope, replay, send_started)
         except asyncio.CancelledError:
             # uvicorn cancels what still runs when the shutdown grace period is over; its answer
             # would be a 500, which a client must not retry. Ours is a 503 it retries elsewhere.
@@ -133,6 +103,42 @@ class Gate:
             log.warning("%s %s cut off by shutdown; answered 503", scope["method"], scope["path"])
             await self._refuse(scope, receive, send, 503, "the server shut down before this request finished; "
                                "retry on another replica")
+        finally:
+            self.load.give_bytes(held[0])
+            if held[0] >= _TRIM_AFTER_BYTES and self.load.bytes == 0:
+                await asyncio.to_thread(release_memory)
+
+    def _key_ok(self, headers: dict) -> bool:
+        scheme, _, token = headers.get(b"authorization", b"").partition(b" ")
+        return scheme.lower() == b"bearer" and hmac.compare_digest(token.strip(), self.key)
+
+    async def _read_body(self, receive, held: list[int]):
+        """The request's messages, or _TOO_BIG, _BUSY (over the bytes in flight) or _SLOW (past
+        the body timeout). Bytes beyond the declared length (a chunked body) are counted into
+        `held`, and admitted, as they arrive."""
+        messages, size = [], 0
+        deadline = time.monotonic() + self.settings.body_timeout_s
+        while True:
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                return _SLOW
+            messages.append(message)
+            if message["type"] != "http.request":
+                return messages
+            size += len(message.get("body", b""))
+            if size > self.settings.max_body_bytes:
+                return _TOO_BIG
+            if size > held[0]:
+                if not self.load.take_bytes(size - held[0], own=held[0]):
+                    return _BUSY
+                held[0] = size
+            if not message.get("more_body"):
+                return messages
+
+    async def _busy(self, scope, receive, send):
+        await self._refuse(scope, receive, send, 503, "this server has as many request bytes in flight as "
+                           "REWARD_MAX_INFLIGHT_BYTES allows; retry after Retry-After")
 
     async def _too_big(self, scope, receive, send):
         msg = f"request body is over {self.settings.max_body_bytes} bytes (REWARD_MAX_BODY_BYTES); send smaller batches"

@@ -13,9 +13,10 @@ reaches it.
 
 Fairness: items are handed out in small chunks, one chunk per request in turn (round robin), so a
 one-item request is served next, not after every chunk of a big batch sent before it. `size`
-chunks run at once; a chunk whose item has run past SLOW_AFTER_S stops counting, and one of
-`size` spare workers takes the next chunk, so slow items (hanging sympy, until their timeout)
-cannot hold every worker while other requests wait.
+chunks run at once; a chunk whose item has run past SLOW_AFTER_S gives its turn back and one of
+`size` spare workers takes the next chunk, and when that item has to be killed (timeout), the
+rest of its chunk goes back in its request's turn, so answers that hang sympy hold no thread for
+longer than one timeout while other requests wait.
 """
 
 import asyncio
@@ -28,13 +29,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from reward_service.turns import Turns
+from reward_service.turns import SLOW_AFTER_S, Turn, Turns
 from reward_service.verifiers import base
 
 __all__ = ["Job", "WorkerPool"]
 
 _PRELOAD = ["reward_service.preload"]
-SLOW_AFTER_S = 0.5  # an item running longer no longer holds a turn: spare workers take the next chunks
 _IDLE_CHECK_S = 1.0  # how often an idle feeder checks that its worker is alive
 MAX_CHUNK = 16  # items per chunk: small, so that another request's turn comes soon
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class _Chunk:
     jobs: list[Job]
     future: asyncio.Future
     loop: asyncio.AbstractEventLoop
+    owner: object  # the request: its chunks take turns with other requests' chunks
     results: list = field(default_factory=list)  # (Verdict, elapsed_s) per job
 
 
@@ -135,8 +136,8 @@ class WorkerPool:
             for slot in range(self.size):
                 self._workers[slot] = _Worker(self._ctx, self.memory_mb)
         except Exception as exc:
-            self.failure = str(exc)
             log.error("worker pool failed to start: %s", exc)
+            self._stop(f"the checker pool failed to start: {exc}", failure=str(exc))
             return
         for slot in range(2 * self.size):
             thread = threading.Thread(target=self._feed, args=(slot,), daemon=True, name=f"pool-{slot}")
@@ -144,14 +145,20 @@ class WorkerPool:
             self._threads.append(thread)
         self._started = True
 
-    def close(self) -> None:
+    def _stop(self, why: str, failure: str | None = None) -> None:
+        """Take no more work; what waits gets `error` (`why`)."""
         with self._cond:
             self._closed = True
+            self.failure = failure or self.failure
             left = self._turns.drain()
             self._cond.notify_all()
         for chunk in left:
-            chunk.results += [(base.error("the server is shutting down; item not scored"), 0.0)] * len(chunk.jobs)
+            missing = len(chunk.jobs) - len(chunk.results)
+            chunk.results += [(base.error(f"{why}; item not scored"), 0.0)] * missing
             chunk.loop.call_soon_threadsafe(_resolve, chunk.future, chunk.results)
+
+    def close(self) -> None:
+        self._stop("the server is shutting down")
         for worker in self._workers:  # first, so that feeders waiting on a slow item return at once
             if worker is not None:
                 worker.process.kill()
@@ -167,9 +174,12 @@ class WorkerPool:
             return []
         loop = asyncio.get_running_loop()
         size = max(1, min(MAX_CHUNK, math.ceil(len(jobs) / (self.size * 4))))
-        chunks = [_Chunk(jobs[i:i + size], loop.create_future(), loop) for i in range(0, len(jobs), size)]
-        owner = object()  # this request: its chunks take turns with other requests' chunks
+        owner = object()
+        chunks = [_Chunk(jobs[i:i + size], loop.create_future(), loop, owner) for i in range(0, len(jobs), size)]
         with self._cond:
+            if self._closed:
+                why = f"the checker pool failed to start: {self.failure}" if self.failure else "the server is shutting down"
+                return [(base.error(f"{why}; item not scored"), 0.0)] * len(jobs)
             for chunk in chunks:
                 self._turns.push(owner, chunk)
             self._cond.notify(len(chunks))
@@ -228,10 +238,11 @@ class WorkerPool:
             if chunk is None:
                 self._check_idle(slot)
                 continue
-            turn = _Turn(self._give_turn)
+            turn = Turn(self._give_turn)
+            requeued = False
             try:
                 if not chunk.future.cancelled():
-                    self._run_chunk(slot, chunk, turn)
+                    requeued = self._run_chunk(slot, chunk, turn)
             except Exception as exc:  # never leave a request waiting for ever
                 if not self._closed:
                     log.exception("worker pool failure")
@@ -240,9 +251,22 @@ class WorkerPool:
                 self._discard(slot)
             finally:
                 turn.give()
-                chunk.loop.call_soon_threadsafe(_resolve, chunk.future, chunk.results)
+                if not requeued:
+                    chunk.loop.call_soon_threadsafe(_resolve, chunk.future, chunk.results)
 
-    def _run_chunk(self, slot: int, chunk: _Chunk, turn: "_Turn") -> None:
+    def _requeue(self, chunk: _Chunk) -> bool:
+        """Put the rest of a chunk back in its request's turn (False when the pool is closed)."""
+        with self._cond:
+            if self._closed:
+                return False
+            self._turns.push(chunk.owner, chunk)
+            self._cond.notify()
+            return True
+
+    def _run_chunk(self, slot: int, chunk: _Chunk, turn: Turn) -> bool:
+        """Score the chunk's remaining items; True when the rest was put back in its turn instead
+        (an item turned slow and its worker had to be replaced: the thread goes back to the turns,
+        so slow items never hold a thread for more than one of them)."""
         retried: set[int] = set()  # items already given a second worker after the first one died
         while len(chunk.results) < len(chunk.jobs):
             worker = self._workers[slot] or self._restart(slot, "replaced" if slot < self.size else None)
@@ -263,20 +287,10 @@ class WorkerPool:
                 chunk.results.append(result)
                 if broken:
                     self._restart(slot, broken)
+                    if not turn.held and len(chunk.results) < len(chunk.jobs) and self._requeue(chunk):
+                        return True
                     break
-
-
-class _Turn:
-    """A chunk's turn, given back once: when an item turns slow, or when the chunk is done."""
-
-    def __init__(self, give: Callable[[], None]):
-        self._give = give
-        self._held = True
-
-    def give(self) -> None:
-        if self._held:
-            self._held = False
-            self._give()
+        return False
 
 
 def _next_result(worker: _Worker, job: Job, on_slow: Callable[[], None]) -> tuple[tuple[base.Verdict, float], str | None]:

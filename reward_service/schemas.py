@@ -13,8 +13,9 @@ Status = Literal["correct", "incorrect", "no_answer", "timeout", "error"]
 
 class ItemOptions(BaseModel):
     """The options every domain takes; a domain with more subclasses this (its `Domain.options`).
-    Closed: an unknown key is an error, and nothing here can raise a server limit."""
-    model_config = ConfigDict(extra="forbid")
+    Closed (an unknown key is an error; nothing here can raise a server limit) and strict (a
+    number is a JSON number, not "5" or true), as the published schema says."""
+    model_config = ConfigDict(extra="forbid", strict=True)
     timeout_s: float | None = Field(
         default=None, ge=0.1, allow_inf_nan=False,
         description="Wall-clock limit for this item's check, seconds (>= 0.1, <= the server's REWARD_MAX_TIMEOUT_S).",

@@ -67,6 +67,8 @@ class GuardedHttp(HttpToolsProtocol):
         self._header_timer = None
         if self.cycle is None or self.cycle.response_complete:  # no request is being served
             self.transport.close()
+        else:  # a pipelined request's headers are trickling in behind one being served: look again later
+            self._arm()
 
     def _refuse(self) -> None:
         cls = type(self)

@@ -1,11 +1,19 @@
 """Round robin between requests: each request queues its own work, and work is handed out one
 piece per request in turn, so a one-item request is served next instead of behind every chunk
 of a 4,096-item batch that came first. Used by the checker pool (threads) and the sandbox pool
-(asyncio); neither locking nor waiting is done here."""
+(asyncio); neither locking nor waiting is done here.
+
+A piece of work holds a turn while it runs; a piece still running after SLOW_AFTER_S gives its
+turn back early, and a spare worker or container takes the next piece, so slow work cannot hold
+every turn.
+"""
 
 from collections import OrderedDict, deque
+from collections.abc import Callable
 
-__all__ = ["Turns"]
+__all__ = ["Turns", "Turn", "SLOW_AFTER_S"]
+
+SLOW_AFTER_S = 0.5  # work running longer no longer holds a turn
 
 
 class Turns:
@@ -33,3 +41,16 @@ class Turns:
         work = [w for queue in self._queues.values() for w in queue]
         self._queues.clear()
         return work
+
+
+class Turn:
+    """One piece of work's turn, given back once: when the work turns slow, or when it is done."""
+
+    def __init__(self, give: Callable[[], None]):
+        self._give = give
+        self.held = True
+
+    def give(self) -> None:
+        if self.held:
+            self.held = False
+            self._give()

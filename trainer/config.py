@@ -152,12 +152,13 @@ def load_config(path: str | None, overrides: list[str] = ()) -> TrainConfig:
         values = yaml.safe_load(Path(path).read_text()) or {}
         if not isinstance(values, dict):
             raise ValueError(f"{path}: expected a mapping of config keys, got {type(values).__name__}")
+    types = {f.name: f.type for f in dataclasses.fields(TrainConfig)}
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep:
             raise ValueError(f"override {item!r} must look like key=value")
-        values[key.strip()] = yaml.safe_load(raw)
-    types = {f.name: f.type for f in dataclasses.fields(TrainConfig)}
+        # A string field takes the text as given: YAML would read a key `0123` as 83, `yes` as True.
+        values[key.strip()] = raw if types.get(key.strip()) is str else yaml.safe_load(raw)
     unknown = sorted(set(values) - set(types))
     if unknown:
         raise ValueError(f"unknown config keys {unknown}; valid keys: {', '.join(sorted(types))}")

@@ -1,7 +1,8 @@
-"""The published schema (/openapi.json) of an item is what the service really accepts: one
-variant per domain, told apart by `domain`, each with that domain's reference and options models
-(the very models `score.item_errors` validates with) and this server's REWARD_MAX_TIMEOUT_S.
-A client or fuzzer that builds bodies from the schema gets bodies the service accepts."""
+"""The published schema (/openapi.json) of an item: one variant per domain, told apart by
+`domain`, each with that domain's reference and options models (the very models
+`score.item_errors` validates with) and this server's REWARD_MAX_TIMEOUT_S. What JSON Schema
+cannot say is checked on top: rules across fields (code tests that need an entry point), the
+nesting limit and REWARD_MAX_ITEMS; such a body is a 422 naming the rule."""
 
 from typing import Annotated, Literal, Union
 

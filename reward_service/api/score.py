@@ -39,17 +39,17 @@ def item_errors(index: int, item: Item, settings: Settings, loc: list | None = N
     if nested_deeper(item.reference, MAX_DEPTH):
         msg = f"reference is nested more than {MAX_DEPTH} levels deep; no domain's reference needs that"
         return [{"loc": [*loc, "reference"], "msg": msg, "type": "value_error"}]
-    errors = []
+    errors, valid = [], {}
     for field, model, takes in (("reference", domain.reference, f"a {item.domain} reference takes"),
                                 ("options", domain.options, f"{item.domain} options are")):
         try:
-            model.model_validate(getattr(item, field))
+            valid[field] = model.model_validate(getattr(item, field))
         except ValidationError as exc:
             takes = f"{takes}: {', '.join(model.model_fields)}"
             errors += [{"loc": [*loc, field, *err["loc"]], "msg": f"{err['msg']} ({takes})", "type": err["type"]}
                        for err in exc.errors(include_url=False)]
-    timeout = item.options.get("timeout_s")
-    if not errors and timeout is not None and timeout > settings.max_timeout_s:
+    timeout = valid["options"].timeout_s if "options" in valid else None
+    if timeout is not None and timeout > settings.max_timeout_s:
         msg = f"timeout_s must be at most {settings.max_timeout_s:g} (the server's REWARD_MAX_TIMEOUT_S)"
         errors.append({"loc": [*loc, "options", "timeout_s"], "msg": msg, "type": "less_than_equal"})
     return errors

@@ -28,15 +28,14 @@ from reward_service.sandbox.containers import (
     Container, Limits, docker_command, native_command, new_owner, remove_containers,
 )
 from reward_service.sandbox.images import BUILD_HINT, LANGUAGES, docker_env, engine_problem, image_exists, image_tag
-from reward_service.turns import Turns
+from reward_service.turns import SLOW_AFTER_S, Turn, Turns
 from reward_service.verifiers import base, code
 from reward_service.verifiers.text import final_text
 
-__all__ = ["SandboxPool", "Trouble", "SLOW_AFTER_S"]
+__all__ = ["SandboxPool", "Trouble"]
 
 log = logging.getLogger(__name__)
 _RETRY_S = (1, 2, 5, 10, 30)
-SLOW_AFTER_S = 0.5  # a job running longer no longer holds a turn: a spare container takes the next one
 _DEATH_WINDOW_S = 60.0  # containers dying this close together point at the engine, not one program
 
 
@@ -56,6 +55,10 @@ class _Lane:
                 continue
             self.running += 1
             waiter.set_result(self.free.pop())  # the one used last: spares stay spare, reuse is exercised
+
+    def give_turn(self) -> None:
+        self.running -= 1
+        self.dispatch()
 
     def fail_waiting(self) -> None:
         for waiter in self.waiting.drain():
@@ -84,7 +87,7 @@ class SandboxPool:
         self._lanes: dict[str, _Lane] = {}
         self._live = dict.fromkeys(LANGUAGES, 0)
         self.target = 2 * self.size  # containers per language: `size` that run jobs, `size` spares
-        self._deaths: deque[float] = deque(maxlen=64)  # when containers broke or died, latest last
+        self._deaths: deque[float] = deque(maxlen=64)  # when idle containers died, latest last
         self._tasks: set[asyncio.Task] = set()
         self._closing = False
 
@@ -135,8 +138,15 @@ class SandboxPool:
                 self._background(self._add(language))
 
     def _preflight(self) -> str | None:
+        """What stops the code domain now (Docker, the images), or None."""
         if self.native:
             return None
+        try:
+            return self._check_engine()
+        except (OSError, subprocess.SubprocessError) as exc:  # an engine too slow to answer is a failure too
+            return f"the Docker engine did not answer ({exc})"
+
+    def _check_engine(self) -> str | None:
         problem = engine_problem(self.env)
         if problem:
             return problem
@@ -193,19 +203,23 @@ class SandboxPool:
     async def _acquire(self, language: str, owner: object) -> Container | None:
         """A free container for a job of request `owner`, in turn with other requests' jobs; None
         when the code domain is unavailable."""
-        if self._unavailable(language):
-            return None
         lane = self._lanes[language]
-        waiter = asyncio.get_running_loop().create_future()
-        lane.waiting.push(owner, waiter)
-        lane.dispatch()
-        try:
-            return await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
-                lane.running -= 1  # handed over just as the request went away: give it back
-                self._give_back(waiter.result(), language)
-            raise
+        while not self._unavailable(language):
+            waiter = asyncio.get_running_loop().create_future()
+            lane.waiting.push(owner, waiter)
+            lane.dispatch()
+            try:
+                container = await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
+                    lane.running -= 1  # handed over just as the request went away: give it back
+                    self._give_back(waiter.result(), language)
+                raise
+            if container is None or container.proc.returncode is None:
+                return container
+            lane.running -= 1  # it died before its watcher saw it: replace it, wait for another
+            self._retire(container, language, "died_idle")
+        return None
 
     def _give_back(self, container: Container, language: str) -> None:
         if container.proc.returncode is not None:  # it died after answering: no watcher will see it now
@@ -217,7 +231,7 @@ class SandboxPool:
 
     def _retire(self, container: Container, language: str, reason: str) -> None:
         self._live[language] -= 1
-        if reason in ("broken", "died_idle"):
+        if reason == "died_idle":  # no job's doing: the engine's, or someone's outside
             self._deaths.append(time.monotonic())
         self.on_replace(reason)
         self._settle(language)
@@ -288,34 +302,29 @@ class SandboxPool:
 
     async def _run_in(self, container: Container, language: str, runner_job: dict, timeout: float) -> dict:
         """Run the job, giving its turn back when it finishes or turns slow (whichever is first)."""
-        lane = self._lanes[language]
-        turn = [True]
-
-        def give_turn() -> None:
-            if turn[0]:
-                turn[0] = False
-                lane.running -= 1
-                lane.dispatch()
-
-        slow = asyncio.get_running_loop().call_later(SLOW_AFTER_S, give_turn)
+        turn = Turn(self._lanes[language].give_turn)
+        slow = asyncio.get_running_loop().call_later(SLOW_AFTER_S, turn.give)
         try:
             return await container.run(runner_job, timeout)
+        except asyncio.CancelledError:  # shutdown: the container is in an unknown state
+            self._retire(container, language, "cancelled")
+            raise
         finally:
             slow.cancel()
-            give_turn()
+            turn.give()
 
     async def _broken_twice(self, trouble: "Trouble", program: str) -> base.Verdict:
         """A job that broke two containers: the program's doing (its reward is 0, so that a
         failing program cannot turn its 0 into an `error` that trainers drop), unless the Docker
-        engine itself is gone, or more containers died meanwhile than this job's two (an engine
-        that crashed and came back at once: `error`, never a 0 for a program that may be right)."""
+        engine itself is gone, or idle containers died meanwhile (an engine that crashed and came
+        back at once: `error`, never a 0 for a program that may be right)."""
         engine = await self.engine_trouble()
         if engine:
             return base.error(f"sandbox failure: {trouble.detail}; {engine}", program[:2000])
         recent = sum(1 for t in self._deaths if time.monotonic() - t < _DEATH_WINDOW_S)
-        if recent > 2:
-            return base.error(f"sandbox failure: {recent} containers died within {_DEATH_WINDOW_S:g} s "
-                              f"(the engine, not this program?): {trouble.detail}", program[:2000])
+        if recent:
+            return base.error(f"sandbox failure: {recent} idle container(s) died too in the last "
+                              f"{_DEATH_WINDOW_S:g} s (the engine, not this program?): {trouble.detail}", program[:2000])
         detail = f"the program broke its sandbox twice (each container was replaced): {trouble.detail}"
         return base.Verdict("incorrect", 0.0, program[:2000], detail, ())
 

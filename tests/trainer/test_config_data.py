@@ -47,6 +47,12 @@ def test_yaml_then_overrides(tmp_path):
         load_config(str(path), ["lr"])
 
 
+def test_a_string_override_is_taken_as_written(tmp_path):
+    # YAML would read these as 83 and True: a key must reach the service exactly as typed.
+    c = load_config(None, ["train_data=a.jsonl", "reward_api_key=0123", "system_prompt=yes"])
+    assert (c.reward_api_key, c.system_prompt) == ("0123", "yes")
+
+
 def test_demo_config_loads():
     c = load_config("configs/demo.yaml")
     assert c.model == "smollm2-135m" and c.eval_data

@@ -152,7 +152,7 @@ def running_proxy(*args: str):
 
 @pytest.fixture(scope="module")
 def proxy():
-    with running_proxy("--max-containers", "8") as (host, proc):
+    with running_proxy("--max-containers", "64") as (host, proc):
         yield host
     assert proc.returncode == 0 and "sandbox proxy stopped" in proc.stdout.read()
 
