@@ -112,11 +112,15 @@ class WorkerPool:
         self._cond = threading.Condition()
         self._turns = Turns()  # chunks waiting, per request
         self._free_turns = size  # chunks that may start now
-        self._closed = False
+        self._stopped: str | None = None  # why the pool takes no more work, once it does not
         self._started = False
         self._threads: list[threading.Thread] = []
         self._workers: list[_Worker | None] = [None] * (2 * size)  # size regular, then size spares (lazy)
         self.failure: str | None = None  # why start() failed, for /readyz
+
+    @property
+    def _closed(self) -> bool:
+        return self._stopped is not None
 
     @property
     def strength(self) -> int:
@@ -146,15 +150,15 @@ class WorkerPool:
         self._started = True
 
     def _stop(self, why: str, failure: str | None = None) -> None:
-        """Take no more work; what waits gets `error` (`why`)."""
+        """Take no more work; what waits, and what comes later, gets `error` (`why`)."""
         with self._cond:
-            self._closed = True
+            self._stopped = self._stopped or why
             self.failure = failure or self.failure
             left = self._turns.drain()
             self._cond.notify_all()
         for chunk in left:
             missing = len(chunk.jobs) - len(chunk.results)
-            chunk.results += [(base.error(f"{why}; item not scored"), 0.0)] * missing
+            chunk.results += [(base.error(f"{self._stopped}; item not scored"), 0.0)] * missing
             chunk.loop.call_soon_threadsafe(_resolve, chunk.future, chunk.results)
 
     def close(self) -> None:
@@ -178,8 +182,7 @@ class WorkerPool:
         chunks = [_Chunk(jobs[i:i + size], loop.create_future(), loop, owner) for i in range(0, len(jobs), size)]
         with self._cond:
             if self._closed:
-                why = f"the checker pool failed to start: {self.failure}" if self.failure else "the server is shutting down"
-                return [(base.error(f"{why}; item not scored"), 0.0)] * len(jobs)
+                return [(base.error(f"{self._stopped}; item not scored"), 0.0)] * len(jobs)
             for chunk in chunks:
                 self._turns.push(owner, chunk)
             self._cond.notify(len(chunks))

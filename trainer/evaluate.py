@@ -43,8 +43,8 @@ def evaluate(engine, client, tokenizer, rows: list[Row], *, samples: int, temper
         if scored:
             per_prompt.append((len(scored), sum(r["reward"] >= 1.0 for r in scored), sum(r["reward"] for r in scored) / len(scored)))
     if metrics["failed_items"]:
-        log.warning(f"{metrics['failed_items']} of {len(results)} samples were not scored (the service failed on them); "
-                    "they are left out of pass@k and reward_mean")
+        log.warning("%d of %d samples were not scored (the service failed on them); they are left out of pass@k "
+                    "and reward_mean", metrics["failed_items"], len(results))
     for k in ks:
         usable = [(n, c) for n, c, _ in per_prompt if n >= k]  # pass@k needs k scored samples of the prompt
         metrics[f"pass@{k}"] = sum(pass_at_k(n, c, k) for n, c in usable) / len(usable) if usable else None

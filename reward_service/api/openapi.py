@@ -7,10 +7,10 @@ nesting limit and REWARD_MAX_ITEMS; such a body is a 422 naming the rule."""
 from typing import Annotated, Literal, Union
 
 from fastapi import FastAPI
-from pydantic import ConfigDict, Field, TypeAdapter, create_model
+from pydantic import Field, TypeAdapter, create_model
 
 from reward_service.config import Settings
-from reward_service.schemas import Id
+from reward_service.schemas import Item
 from reward_service.verifiers import DOMAINS, Domain, domain_names
 
 __all__ = ["publish_domains", "item_variants"]
@@ -22,6 +22,7 @@ def item_variants(settings: Settings) -> list[type]:
 
 
 def _variant(domain: Domain, settings: Settings) -> type:
+    """`Item` with this domain's name, reference and options in place of the free-form ones."""
     title = domain.name.capitalize()
     options = create_model(
         f"{title}Options", __base__=domain.options,
@@ -29,10 +30,8 @@ def _variant(domain: Domain, settings: Settings) -> type:
                                        description="Wall-clock limit for this item's check, seconds.")),
     )
     return create_model(
-        f"{title}Item", __config__=ConfigDict(extra="forbid"),
-        id=(Id, Field(None, description="Echoed back in the result, as sent.")),
+        f"{title}Item", __base__=Item,
         domain=(Literal[domain.name], Field(description=domain.description)),
-        response=(str, Field(description="The model's full output.")),
         reference=(domain.reference, ...),
         options=(options, Field(default_factory=options)),
     )

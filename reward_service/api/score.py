@@ -66,9 +66,10 @@ def nested_deeper(value, limit: int) -> bool:
 
 
 def _job(item: Item, settings: Settings) -> Job:
-    """The checker's job: the item's options as validated, and the server's own limits, which no
-    option can change."""
-    options = DOMAINS[item.domain].options.model_validate(item.options).model_dump(exclude_none=True)
+    """The checker's job: the item's options (already checked by `item_errors` against the
+    domain's closed, strict options: no coercion, so the values are as validated) and the
+    server's own limits, which no option can change."""
+    options = {key: value for key, value in item.options.items() if value is not None}
     timeout = options.pop("timeout_s", settings.default_timeout_s)
     options["max_answer_chars"] = settings.max_answer_chars
     return Job(item.domain, item.response, item.reference, options, timeout)
