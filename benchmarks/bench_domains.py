@@ -37,6 +37,7 @@ def _right(row) -> str:
 
 
 def make_items(domain: str, count: int) -> list[dict]:
+    """`count` items of `domain`, alternately right and wrong, each with its own preamble."""
     rows = logic.generate("all", 3, seed=7) if domain == "logic" else sample_rows(domain)
     rows = [r for r in rows if domain != "logic" or r.reference["entry"]["answer"] is not None]
     items = []
@@ -49,7 +50,8 @@ def make_items(domain: str, count: int) -> list[dict]:
 
 
 def bench_service(url: str, items: list[dict], batch: int = 512, in_flight: int = 2) -> dict:
-    bodies = [orjson.dumps({"items": items[i:i + batch]}) for i in range(0, len(items), batch)]
+    """Items/s, check-time percentiles and rewards scoring `items` through the service's /v1/score."""
+    bodies = [orjson.dumps({"items": items[i : i + batch]}) for i in range(0, len(items), batch)]
     client = httpx.Client(timeout=600)
     headers = {"content-type": "application/json"}
     client.post(f"{url}/v1/score", content=orjson.dumps({"items": items[:16]}), headers=headers)  # warm-up
@@ -64,12 +66,17 @@ def bench_service(url: str, items: list[dict], batch: int = 512, in_flight: int 
         results = [res for batch_results in pool.map(send, bodies) for res in batch_results]
     wall = time.perf_counter() - start
     checks = [res["elapsed_ms"] for res in results]
-    return {"items_per_s": len(items) / wall, "check_p50_ms": _pct(checks, 0.5), "check_p99_ms": _pct(checks, 0.99),
-            "mean_reward": statistics.mean(res["reward"] for res in results),
-            "statuses": sorted({res["status"] for res in results})}
+    return {
+        "items_per_s": len(items) / wall,
+        "check_p50_ms": _pct(checks, 0.5),
+        "check_p99_ms": _pct(checks, 0.99),
+        "mean_reward": statistics.mean(res["reward"] for res in results),
+        "statuses": sorted({res["status"] for res in results}),
+    }
 
 
 def bench_plain(items: list[dict]) -> dict:
+    """Items/s and mean reward scoring `items` with score_item in this process."""
     from reward_service.scoring import score_item
 
     start = time.perf_counter()
@@ -79,6 +86,7 @@ def bench_plain(items: list[dict]) -> dict:
 
 
 def main() -> None:
+    """Print service versus in-process throughput for the stem, logic and instruction domains."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=4096)
     parser.add_argument("--url", help="a running service; default: start one on loopback")
@@ -93,11 +101,13 @@ def main() -> None:
             if proc is not None:
                 proc.terminate()
                 proc.wait(timeout=30)
-        plain = bench_plain(items[:max(256, args.items // 4)])
-        print(f"{domain:12} service {service['items_per_s']:8.1f} items/s  check p50 {service['check_p50_ms']:.2f} ms "
-              f"p99 {service['check_p99_ms']:.2f} ms  mean reward {service['mean_reward']:.3f} {service['statuses']}  |  "
-              f"in-process, one core {plain['items_per_s']:8.1f} items/s (mean reward {plain['mean_reward']:.3f})",
-              flush=True)
+        plain = bench_plain(items[: max(256, args.items // 4)])
+        print(
+            f"{domain:12} service {service['items_per_s']:8.1f} items/s  check p50 {service['check_p50_ms']:.2f} ms "
+            f"p99 {service['check_p99_ms']:.2f} ms  mean reward {service['mean_reward']:.3f} {service['statuses']}  |  "
+            f"in-process, one core {plain['items_per_s']:8.1f} items/s (mean reward {plain['mean_reward']:.3f})",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

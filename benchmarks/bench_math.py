@@ -11,7 +11,6 @@ on one core and prints the ratio. The client runs on the same machine and shares
 import argparse
 import concurrent.futures
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,32 +22,18 @@ import orjson
 sys.path.insert(0, os.path.dirname(__file__))
 from math_items import make_items  # noqa: E402
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from reward_service.local import LocalServer  # noqa: E402
 
 
-def start_server(*args: str, env: dict | None = None, ready: str = "/readyz",
-                 timeout_s: float = 60) -> tuple[subprocess.Popen, str]:
+def start_server(
+    *args: str, env: dict | None = None, ready: str = "/readyz", timeout_s: float = 60
+) -> tuple[subprocess.Popen, str]:
     """`prorl serve` with `args` on a free loopback port, once `ready` answers 200."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "prorl", "serve", "--port", str(port), "--log-level", "warning", *args],
-        env={**os.environ, **(env or {})},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{url}{ready}", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"server did not become ready in {timeout_s:g} s")
+    try:
+        server = LocalServer("--log-level", "warning", *args, env=env, ready_path=ready, timeout_s=timeout_s).start()
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from None
+    return server.proc, server.url
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -57,7 +42,8 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def bench_service(url: str, items: list[dict], batch: int, in_flight: int) -> dict:
-    bodies = [orjson.dumps({"items": items[i:i + batch]}) for i in range(0, len(items), batch)]
+    """Items/s and latencies of `items` sent to `url` in batches of `batch`, `in_flight` requests at once."""
+    bodies = [orjson.dumps({"items": items[i : i + batch]}) for i in range(0, len(items), batch)]
     client = httpx.Client(timeout=300)
     warm = orjson.dumps({"items": make_items(64, long=False, seed=999)})  # not the measured items
     client.post(f"{url}/v1/score", content=warm, headers={"content-type": "application/json"})
@@ -77,13 +63,16 @@ def bench_service(url: str, items: list[dict], batch: int, in_flight: int) -> di
     rewards = [res["reward"] for _, results in done for res in results]
     return {
         "items_per_s": len(items) / wall,
-        "check_p50_ms": _pct(checks, 0.5), "check_p99_ms": _pct(checks, 0.99),
-        "batch_p50_ms": _pct(trips, 0.5), "batch_p99_ms": _pct(trips, 0.99),
+        "check_p50_ms": _pct(checks, 0.5),
+        "check_p99_ms": _pct(checks, 0.99),
+        "batch_p50_ms": _pct(trips, 0.5),
+        "batch_p99_ms": _pct(trips, 0.99),
         "mean_reward": statistics.mean(rewards),
     }
 
 
 def bench_plain(items: list[dict]) -> dict:
+    """Items/s of plain math-verify on the same pairs, in this process on one core."""
     from math_verify import parse, verify
 
     latencies = []
@@ -95,11 +84,16 @@ def bench_plain(items: list[dict]) -> dict:
         correct += verify(gold, parse(item["response"]))
         latencies.append((time.perf_counter() - t) * 1000)
     wall = time.perf_counter() - start
-    return {"items_per_s": len(items) / wall, "p50_ms": _pct(latencies, 0.5),
-            "p99_ms": _pct(latencies, 0.99), "mean_reward": correct / len(items)}
+    return {
+        "items_per_s": len(items) / wall,
+        "p50_ms": _pct(latencies, 0.5),
+        "p99_ms": _pct(latencies, 0.99),
+        "mean_reward": correct / len(items),
+    }
 
 
 def main() -> None:
+    """Run the service and plain math-verify on the same items; print both."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=4096, help="short boxed-answer items")
     parser.add_argument("--long-items", type=int, default=1024, help="long chain-of-thought items")
@@ -107,8 +101,10 @@ def main() -> None:
     parser.add_argument("--url", help="a running service; default: start one on loopback")
     args = parser.parse_args()
 
-    for name, items in [("short boxed", make_items(args.items, long=False)),
-                        ("long CoT", make_items(args.long_items, long=True, seed=1))]:
+    for name, items in [
+        ("short boxed", make_items(args.items, long=False)),
+        ("long CoT", make_items(args.long_items, long=True, seed=1)),
+    ]:
         mean_chars = statistics.mean(len(i["response"]) for i in items)
         pairs = len({(i["reference"]["answer"], i["response"].rsplit("boxed", 1)[1]) for i in items})
         print(f"\n== {name}: {len(items)} items, mean response {mean_chars:.0f} chars, {pairs} distinct answer pairs")
@@ -122,12 +118,16 @@ def main() -> None:
                     proc.terminate()
                     proc.wait(timeout=30)
             rates.append(r["items_per_s"])
-            print(f"service, batch {args.batch}, {in_flight} in flight: {r['items_per_s']:8.0f} items/s | "
-                  f"check p50 {r['check_p50_ms']:.2f} ms p99 {r['check_p99_ms']:.2f} ms | "
-                  f"batch p50 {r['batch_p50_ms']:.0f} ms p99 {r['batch_p99_ms']:.0f} ms | reward {r['mean_reward']:.3f}")
+            print(
+                f"service, batch {args.batch}, {in_flight} in flight: {r['items_per_s']:8.0f} items/s | "
+                f"check p50 {r['check_p50_ms']:.2f} ms p99 {r['check_p99_ms']:.2f} ms | "
+                f"batch p50 {r['batch_p50_ms']:.0f} ms p99 {r['batch_p99_ms']:.0f} ms | reward {r['mean_reward']:.3f}"
+            )
         p = bench_plain(items)
-        print(f"plain math-verify, in-process, 1 core: {p['items_per_s']:8.0f} items/s | "
-              f"p50 {p['p50_ms']:.2f} ms p99 {p['p99_ms']:.2f} ms | reward {p['mean_reward']:.3f}")
+        print(
+            f"plain math-verify, in-process, 1 core: {p['items_per_s']:8.0f} items/s | "
+            f"p50 {p['p50_ms']:.2f} ms p99 {p['p99_ms']:.2f} ms | reward {p['mean_reward']:.3f}"
+        )
         print(f"ratio service/plain: {max(rates) / p['items_per_s']:.2f}x")
 
 

@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def compose(project: str, env: dict, *args: str) -> float:
+    """Seconds `docker compose -p project ARGS` took (raises if it failed)."""
     start = time.perf_counter()
     subprocess.run(["docker", "compose", "-p", project, *args], cwd=REPO, env=env, check=True, capture_output=True)
     return time.perf_counter() - start
@@ -33,21 +34,36 @@ def compose(project: str, env: dict, *args: str) -> float:
 
 def published(project: str, env: dict, index: int) -> str:
     """A replica's URL: Docker picks each replica's port from the range, in no fixed order."""
-    address = subprocess.run(["docker", "compose", "-p", project, "port", "--index", str(index), "reward", "8000"],
-                             cwd=REPO, env=env, check=True, capture_output=True, text=True).stdout.strip()
+    address = subprocess.run(
+        ["docker", "compose", "-p", project, "port", "--index", str(index), "reward", "8000"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     return f"http://127.0.0.1:{address.rpartition(':')[2]}"
 
 
 def image_mb(image: str) -> float:
-    size = subprocess.run(["docker", "image", "inspect", "--format", "{{.Size}}", image], capture_output=True, text=True,
-                          check=True).stdout
+    """The image's size in MB, as the engine reports it."""
+    size = subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Size}}", image], capture_output=True, text=True, check=True
+    ).stdout
     return int(size) / 1e6
 
 
 def code_items(count: int) -> list[dict]:
+    """`count` distinct a+b code items with five stdin/stdout tests each."""
     tests = [{"stdin": f"{i} {i}\n", "stdout": f"{2 * i}\n"} for i in range(5)]
-    return [{"domain": "code", "response": f"```python\na, b = map(int, input().split())\nprint(a + b + {k} - {k})\n```",
-             "reference": {"tests": tests}} for k in range(count)]
+    return [
+        {
+            "domain": "code",
+            "response": f"```python\na, b = map(int, input().split())\nprint(a + b + {k} - {k})\n```",
+            "reference": {"tests": tests},
+        }
+        for k in range(count)
+    ]
 
 
 def throughput(urls: list[str], work: list[dict]) -> tuple[float, int]:
@@ -55,10 +71,11 @@ def throughput(urls: list[str], work: list[dict]) -> tuple[float, int]:
     client = RewardClient(urls, batch_size=64, concurrency=4 * len(urls))
     start = time.perf_counter()
     results = client.score_sync(work)
-    return len(work) / (time.perf_counter() - start), sum(r is None or r["status"] == "error" for r in results)
+    return len(work) / (time.perf_counter() - start), sum(r is None or r.status == "error" for r in results)
 
 
 def main() -> None:
+    """Print image sizes, start-up, throughput at one and three replicas, and tear-down time of the stack."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--math", type=int, default=4000)
     parser.add_argument("--code", type=int, default=200)

@@ -16,9 +16,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def main() -> None:
+    """Parse the options, then time one rollout batch and one training update and print both."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="smollm2-135m")
-    parser.add_argument("--config-only", default="", help="a model folder whose config/tokenizer are used with random weights")
+    parser.add_argument(
+        "--config-only", default="", help="a model folder whose config/tokenizer are used with random weights"
+    )
     parser.add_argument("--engine", default="hf", choices=["hf", "vllm"])
     parser.add_argument("--prompts", type=int, default=16)
     parser.add_argument("--n", type=int, default=8)
@@ -48,24 +51,46 @@ def main() -> None:
         policy = load_policy(path, device, dtype)
     tokenizer = load_tokenizer(path)
     prompts = [prompt_ids(tokenizer, row.prompt) for row in arithmetic_rows(args.prompts, seed=0)]
-    engine = make_engine(args.engine, policy, tokenizer, path, seed=0, max_model_len=1024,
-                         gpu_memory_utilization=0.3, enforce_eager=False)
+    config = TrainConfig(
+        train_data="-",
+        model=path,
+        group_size=args.n,
+        prompts_per_step=args.prompts,
+        micro_batch_size=args.micro_batch,
+        kl_coef=0.0,
+    )  # the rest: the trainer's defaults
+    engine = make_engine(
+        args.engine,
+        policy,
+        tokenizer,
+        path,
+        seed=0,
+        max_model_len=1024,
+        gpu_memory_utilization=config.vllm_gpu_memory_utilization,
+        enforce_eager=config.vllm_enforce_eager,
+    )
     sampling = SamplingConfig(max_tokens=args.max_tokens, temperature=1.0, seed=0)
     engine.generate(prompts[:2], 2, sampling)  # warm-up
     t = time.perf_counter()
     outs = engine.generate(prompts, args.n, sampling)
     gen_s = time.perf_counter() - t
     tokens = sum(len(c.response_ids) for group in outs for c in group)
-    print(f"device {device} ({torch.cuda.get_device_name() if device.type == 'cuda' else os.cpu_count()} "
-          f"{'GPU' if device.type == 'cuda' else 'cores'}), dtype {dtype}, engine {args.engine}")
-    print(f"rollout: {args.prompts} prompts x {args.n} samples, {tokens} tokens in {gen_s:.1f}s = {tokens / gen_s:.0f} tokens/s")
+    print(
+        f"device {device} ({torch.cuda.get_device_name() if device.type == 'cuda' else os.cpu_count()} "
+        f"{'GPU' if device.type == 'cuda' else 'cores'}), dtype {dtype}, engine {args.engine}"
+    )
+    print(
+        f"rollout: {args.prompts} prompts x {args.n} samples, "
+        f"{tokens} tokens in {gen_s:.1f}s = {tokens / gen_s:.0f} tokens/s"
+    )
 
-    config = TrainConfig(train_data="-", model=path, group_size=args.n, prompts_per_step=args.prompts,
-                         micro_batch_size=args.micro_batch, kl_coef=0.0, lr=1e-6)
-    samples = [Sample(p, c.response_ids, 0.0, advantage=1.0 if i % 2 else -1.0)
-               for p, group in zip(prompts, outs) for i, c in enumerate(group)]
+    samples = [
+        Sample(p, c.response_ids, 0.0, advantage=1.0 if i % 2 else -1.0)
+        for p, group in zip(prompts, outs)
+        for i, c in enumerate(group)
+    ]
     optimizer = _optimizer(policy, config)
-    update(policy, None, optimizer, samples[:args.micro_batch], config, tokenizer.pad_token_id, 0)  # warm-up
+    update(policy, None, optimizer, samples[: args.micro_batch], config, tokenizer.pad_token_id, 0)  # warm-up
     if device.type == "cuda":
         torch.cuda.synchronize()
     t = time.perf_counter()
@@ -74,8 +99,10 @@ def main() -> None:
         torch.cuda.synchronize()
     train_s = time.perf_counter() - t
     seq_tokens = sum(len(s.prompt_ids) + len(s.response_ids) for s in samples)
-    print(f"train: {len(samples)} sequences, {seq_tokens} tokens (prompt + response) in {train_s:.1f}s = "
-          f"{seq_tokens / train_s:.0f} tokens/s, {len(samples) / train_s:.1f} sequences/s")
+    print(
+        f"train: {len(samples)} sequences, {seq_tokens} tokens (prompt + response) in {train_s:.1f}s = "
+        f"{seq_tokens / train_s:.0f} tokens/s, {len(samples) / train_s:.1f} sequences/s"
+    )
     engine.close()
 
 

@@ -47,8 +47,9 @@ class Sender:
         """Seconds to the answer, or None when the request failed (counted)."""
         start = time.monotonic()
         try:
-            r = await self.http.post(f"{self.url}/v1/score", content=orjson.dumps({"items": [i for i, _, _ in batch]}),
-                                     headers=HEADERS)
+            r = await self.http.post(
+                f"{self.url}/v1/score", content=orjson.dumps({"items": [i for i, _, _ in batch]}), headers=HEADERS
+            )
         except httpx.HTTPError as exc:
             self.tally[f"transport {type(exc).__name__}"] += 1
             return None
@@ -62,27 +63,50 @@ class Sender:
         return took
 
     def uid(self) -> str:
+        """A fresh item id."""
         self.serial += 1
         return f"f{self.serial}"
 
     def math_batch(self, size: int) -> list[tuple[dict, float, bool]]:
+        """`size` sympy math items never sent before, with their expected rewards."""
         start, self.math_serial = self.math_serial, self.math_serial + size  # pairs new to the server: uncached
-        return [({**item, "id": f"m{start + k}"}, float((start + k) % 5 != 4), False)
-                for k, item in enumerate(sympy_items(size, start))]
+        return [
+            ({**item, "id": f"m{start + k}"}, float((start + k) % 5 != 4), False)
+            for k, item in enumerate(sympy_items(size, start))
+        ]
 
     def code_item(self, program: str, tests: list[dict], expected: float, slow: bool, **limits) -> tuple:
+        """A code item with a fresh id (put into `program` where it says {uid}), tests and limits."""
         uid = self.uid()
         reference = {"language": "python", "tests": tests, **limits}
-        return {"id": uid, "domain": "code", "response": f"```python\n{program.format(uid=uid)}\n```",
-                "reference": reference}, expected, slow
+        return (
+            {
+                "id": uid,
+                "domain": "code",
+                "response": f"```python\n{program.format(uid=uid)}\n```",
+                "reference": reference,
+            },
+            expected,
+            slow,
+        )
 
     def slow_math(self, k: int) -> tuple:
+        """A math item that keeps sympy busy until the server's per-item limit."""
         uid = self.uid()
-        return {"id": uid, "domain": "math", "response": f"Attempt {uid}: {SLOW_MATH[k % len(SLOW_MATH)]}",
-                "reference": {"answer": "5"}}, 0.0, True
+        return (
+            {
+                "id": uid,
+                "domain": "math",
+                "response": f"Attempt {uid}: {SLOW_MATH[k % len(SLOW_MATH)]}",
+                "reference": {"answer": "5"},
+            },
+            0.0,
+            True,
+        )
 
 
 async def repeat(halt: asyncio.Event, make, sender: Sender, log: list) -> None:
+    """Send a batch from `make` again and again until `halt`, logging each answer's seconds."""
     while not halt.is_set():
         took = await sender.send(make())
         if took is not None:
@@ -90,6 +114,7 @@ async def repeat(halt: asyncio.Event, make, sender: Sender, log: list) -> None:
 
 
 async def head_of_line(sender: Sender, args) -> dict:
+    """Scenario 1: latencies of one-item probes while big batches and slow items are in flight."""
     halt, big, slow = asyncio.Event(), [], []
 
     def slow_math() -> list[tuple]:
@@ -99,8 +124,11 @@ async def head_of_line(sender: Sender, args) -> dict:
         return [sender.code_item(SLOW_CODE[k % 2], AB_TESTS, 0.0, True) for k in range(args.slow_items)]
 
     background = [asyncio.create_task(repeat(halt, lambda: sender.math_batch(args.batch), sender, big))]
-    background += [asyncio.create_task(repeat(halt, make, sender, slow))
-                   for make in [slow_math] + ([] if args.no_code else [slow_code]) for _ in range(args.slow_requests)]
+    background += [
+        asyncio.create_task(repeat(halt, make, sender, slow))
+        for make in [slow_math] + ([] if args.no_code else [slow_code])
+        for _ in range(args.slow_requests)
+    ]
     await asyncio.sleep(2)  # let the background reach the server
     latencies = {"math": [], "code": []}
 
@@ -125,13 +153,22 @@ async def head_of_line(sender: Sender, args) -> dict:
     done, pending = await asyncio.wait(background, timeout=args.drain_s)  # a quiet server for scenario 2
     for task in probes + list(pending):
         task.cancel()
-    print(f"background: {len(big)} batches of {args.batch} answered ({pct_ms(big)}); "
-          f"{len(slow)} slow requests answered; {len(pending)} still in flight at the stop")
-    return {"probes_sent": n, "unanswered": unanswered, "math": pct_ms(latencies["math"]),
-            "code": pct_ms(latencies["code"]), "big_batches": pct_ms(big), "slow_requests": len(slow)}
+    print(
+        f"background: {len(big)} batches of {args.batch} answered ({pct_ms(big)}); "
+        f"{len(slow)} slow requests answered; {len(pending)} still in flight at the stop"
+    )
+    return {
+        "probes_sent": n,
+        "unanswered": unanswered,
+        "math": pct_ms(latencies["math"]),
+        "code": pct_ms(latencies["code"]),
+        "big_batches": pct_ms(big),
+        "slow_requests": len(slow),
+    }
 
 
 async def queue_order(sender: Sender, args) -> list[dict]:
+    """Scenario 2: when each of the CPU-bound code requests, sent apart, was sent and answered."""
     tests = [{"stdin": f"{i} {i}\n", "stdout": f"{2 * i}\n"} for i in range(2)]
     t0 = time.monotonic()
     rows = []
@@ -148,21 +185,24 @@ async def queue_order(sender: Sender, args) -> list[dict]:
 
 
 def report(hol: dict, fifo: list[dict], tally: Counter, wrong: list) -> None:
+    """Print latencies against their targets, the queue order's inversions, and the results tally."""
     print("\n== one-item requests under load (latency)")
     for kind in ("math", "code"):
         p = hol[kind]
         if not p["n"]:
             continue
         ok = p["p99_ms"] < 1000 * TARGET_P99_S[kind]
-        print(f"  {kind:5} n={p['n']:<4} p50 {p['p50_ms']:>6} ms  p95 {p['p95_ms']:>6} ms  p99 {p['p99_ms']:>6} ms  "
-              f"max {p['max_ms']:>6} ms   target p99 < {TARGET_P99_S[kind]:g} s: {'OK' if ok else 'MISS'}")
+        print(
+            f"  {kind:5} n={p['n']:<4} p50 {p['p50_ms']:>6} ms  p95 {p['p95_ms']:>6} ms  p99 {p['p99_ms']:>6} ms  "
+            f"max {p['max_ms']:>6} ms   target p99 < {TARGET_P99_S[kind]:g} s: {'OK' if ok else 'MISS'}"
+        )
     print(f"  probes sent {hol['probes_sent']}, unanswered at the end {hol['unanswered']}")
     if fifo:
         print("\n== sandbox queue order (code requests sent 0.25 s apart)")
         for row in fifo:
             print(f"  request {row['request']}: sent at {row['sent_s']:5.2f} s, answered at {row['answered_s']} s")
         done = [r["request"] for r in sorted(fifo, key=lambda r: r["answered_s"] or 1e9)]
-        inversions = sum(a > b for i, a in enumerate(done) for b in done[i + 1:])
+        inversions = sum(a > b for i, a in enumerate(done) for b in done[i + 1 :])
         print(f"  answer order {done}: {inversions} inversions (0 = FIFO)")
     print("\nresults: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
     for example in wrong:
@@ -170,6 +210,7 @@ def report(hol: dict, fifo: list[dict], tally: Counter, wrong: list) -> None:
 
 
 async def run(args, url: str) -> dict:
+    """Warm up, run both scenarios against `url`, print the report; the summary as a dict."""
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(timeout=httpx.Timeout(args.drain_s, connect=10), limits=limits) as http:
         sender = Sender(http, url)
@@ -183,8 +224,10 @@ async def run(args, url: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    """Parse the arguments and run the benchmark against --url or a server it starts."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=60, help="how long one-item requests are sent")
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between one-item requests")
     parser.add_argument("--batch", type=int, default=4096, help="items of the big math batch kept in flight")

@@ -31,8 +31,10 @@ PROBLEMS = [
 _FILLER = [
     "Let me set up the problem carefully. We are told that the quantity satisfies $a_{n+1} = 2a_n + 1$ with $a_0 = 1$.",
     "Expanding the product gives $(x+1)(x-1) = x^2 - 1$, which we can substitute back into the equation.",
-    "Checking the boundary case: if $n = 0$ the sum is empty, so the formula gives $\\frac{0 \\cdot 1}{2} = 0$ as expected.",
-    "Now I need to be careful about the sign. Since $\\sin\\theta > 0$ in the first quadrant, we take the positive root.",
+    "Checking the boundary case: if $n = 0$ the sum is empty, "
+    "so the formula gives $\\frac{0 \\cdot 1}{2} = 0$ as expected.",
+    "Now I need to be careful about the sign. "
+    "Since $\\sin\\theta > 0$ in the first quadrant, we take the positive root.",
     "By the AM-GM inequality, $\\frac{a+b}{2} \\ge \\sqrt{ab}$, with equality exactly when $a = b$.",
     "Wait, let me double-check that step. Multiplying both sides by $3$ gives $3y = 12$, so $y = 4$.",
     "So the discriminant is $b^2 - 4ac = 16 - 12 = 4 > 0$, meaning there are two distinct real roots.",
@@ -51,6 +53,7 @@ def _response(rng: random.Random, answer: str, long: bool, serial: int) -> str:
 
 
 def make_items(count: int, long: bool, seed: int = 0, group: int = 8) -> list[dict]:
+    """`count` math items in groups of `group` per problem: half right, a quarter wrong, the rest random."""
     rng = random.Random(seed)
     items = []
     while len(items) < count:
@@ -62,11 +65,15 @@ def make_items(count: int, long: bool, seed: int = 0, group: int = 8) -> list[di
             elif roll < 0.75:
                 answer = rng.choice(wrong)
             else:
-                answer = rng.choice([str(rng.randint(-999, 999)), f"\\frac{{{rng.randint(1, 99)}}}{{{rng.randint(2, 99)}}}"])
-            items.append({
-                "id": str(len(items)),
-                "domain": "math",
-                "response": _response(rng, answer, long, len(items)),
-                "reference": {"answer": gold},
-            })
+                answer = rng.choice(
+                    [str(rng.randint(-999, 999)), f"\\frac{{{rng.randint(1, 99)}}}{{{rng.randint(2, 99)}}}"]
+                )
+            items.append(
+                {
+                    "id": str(len(items)),
+                    "domain": "math",
+                    "response": _response(rng, answer, long, len(items)),
+                    "reference": {"answer": gold},
+                }
+            )
     return items[:count]

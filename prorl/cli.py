@@ -22,8 +22,15 @@ __all__ = ["main", "build_parser"]
 def _images_build(args: argparse.Namespace) -> None:
     from prorl.images import ALL, build_images
 
-    build_images(args.names or ALL, base=args.base, mirror=args.mirror, force=args.force, docker_host=args.docker_host,
-                 torch_index=args.torch_index, log=lambda msg: print(f"prorl images build: {msg}", flush=True))
+    build_images(
+        args.names or ALL,
+        base=args.base,
+        mirror=args.mirror,
+        force=args.force,
+        docker_host=args.docker_host,
+        torch_index=args.torch_index,
+        log=lambda msg: print(f"prorl images build: {msg}", flush=True),
+    )
 
 
 def _add_images(sub) -> None:
@@ -32,13 +39,17 @@ def _add_images(sub) -> None:
     build = images_sub.add_parser("build", help="build every image that is missing (compose.yaml runs them)")
     build.add_argument("names", nargs="*", help="sandbox-python, sandbox-cpp, reward, trainer (default: all)")
     add_build_options(build)
-    build.add_argument("--torch-index", default=None,
-                       help="the trainer's torch index: a CUDA one (https://download.pytorch.org/whl/cu128), or '' for "
-                            "PyPI's CUDA build (default: the CPU build)")
+    build.add_argument(
+        "--torch-index",
+        default=None,
+        help="the trainer's torch index: a CUDA one (https://download.pytorch.org/whl/cu128), or '' for "
+        "PyPI's CUDA build (default: the CPU build)",
+    )
     build.set_defaults(run=_images_build, extra=None)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `prorl` argument parser: the service's and the trainer's commands, and `images`."""
     parser = argparse.ArgumentParser(prog="prorl", description="Prolonged RL with verifiable rewards.")
     parser.add_argument("--version", action="version", version=f"prorl {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -49,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Entry point of `prorl`: check the command's extra is installed, then run the command."""
     args = build_parser().parse_args(argv)
     try:
         if args.extra:

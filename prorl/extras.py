@@ -43,5 +43,7 @@ def require(extra: str, what: str) -> None:
     """Raise MissingExtra naming the pip command when `extra` is not fully installed."""
     absent = missing(extra)
     if absent:
-        raise MissingExtra(f"{what} needs {HALVES[extra]}, which is not installed here (missing: "
-                           f"{', '.join(absent)}): pip install \"prorl[{extra}]\"")
+        raise MissingExtra(
+            f"{what} needs {HALVES[extra]}, which is not installed here (missing: "
+            f'{", ".join(absent)}): pip install "prorl[{extra}]"'
+        )

@@ -32,16 +32,24 @@ STOCK_BASE = "python:3.12-slim"
 PACKAGE = ["pyproject.toml", "README.md", "prorl", "reward_service", "trainer", "sandboxes"]
 STACK = {
     "reward": [*PACKAGE, "docker/reward.Dockerfile", "docker/certs/README.md"],
-    "trainer": [*PACKAGE, "configs", "scripts/demo.py", "docker/trainer.Dockerfile", "docker/certs/README.md",
-                "docker/wheels/README.md"],
+    "trainer": [
+        *PACKAGE,
+        "configs",
+        "scripts/demo.py",
+        "docker/trainer.Dockerfile",
+        "docker/certs/README.md",
+        "docker/wheels/README.md",
+    ],
 }
 ALL = ("sandbox-python", "sandbox-cpp", *STACK)
 
 
 def _checkout() -> Path:
     if not (REPO / "docker" / "reward.Dockerfile").is_file():
-        raise ValueError(f"the reward and trainer images build from a checkout of the prorl repository "
-                         f"(no docker/ next to {Path(__file__).parent}); the sandboxes build anywhere: prorl sandbox build")
+        raise ValueError(
+            f"the reward and trainer images build from a checkout of the prorl repository "
+            f"(no docker/ next to {Path(__file__).parent}); the sandboxes build anywhere: prorl sandbox build"
+        )
     return REPO
 
 
@@ -54,7 +62,9 @@ def copy_sources(entries: list[str], into: Path) -> str:
     for entry in entries:
         source = repo / entry
         if source.is_dir():
-            shutil.copytree(source, into / entry, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
+            shutil.copytree(
+                source, into / entry, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+            )
         else:
             (into / entry).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, into / entry)
@@ -80,7 +90,9 @@ def _pip_ca_bundle() -> Path | None:
     the build's pip needs it too to reach the package index."""
     configured = os.environ.get("PIP_CERT")
     if not configured:
-        done = subprocess.run([sys.executable, "-m", "pip", "config", "get", "global.cert"], capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "config", "get", "global.cert"], capture_output=True, text=True
+        )
         configured = done.stdout.strip() if done.returncode == 0 else ""
     return Path(configured) if configured and Path(configured).is_file() else None
 
@@ -93,26 +105,68 @@ def _torch_requirement() -> str:
 def _prefetch_torch(base: str, wheels: Path, env: dict, log: Callable[[str], None]) -> None:
     """Offline there is no PyTorch index to ask for a CPU build, and PyPI's torch is the CUDA one
     (gigabytes): fetch the CPU wheel for the base's Python with this machine's pip instead."""
-    version = subprocess.run(["docker", "run", "--rm", "--network", "none", base, "python3", "-c",
-                              "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"],
-                             env=env, capture_output=True, text=True, timeout=120)
+    version = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            base,
+            "python3",
+            "-c",
+            "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if version.returncode != 0:
         raise ValueError(f"cannot run python3 in {base}: {version.stderr.strip()[:300]}")
     requirement = _torch_requirement() + "+cpu"
     log(f"fetching {requirement} for Python {version.stdout.strip()} into the trainer's build context")
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
-         "--python-version", version.stdout.strip(), "--platform", f"manylinux_2_28_{platform.machine()}",
-         "--extra-index-url", "https://download.pytorch.org/whl/cpu", "--retries", "1", "--timeout", "20",
-         "-d", str(wheels), requirement],
-        capture_output=True, text=True, timeout=1800,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--python-version",
+            version.stdout.strip(),
+            "--platform",
+            f"manylinux_2_28_{platform.machine()}",
+            "--extra-index-url",
+            "https://download.pytorch.org/whl/cpu",
+            "--retries",
+            "1",
+            "--timeout",
+            "20",
+            "-d",
+            str(wheels),
+            requirement,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     if done.returncode != 0:
         raise ValueError(f"could not fetch {requirement} (pip download): {done.stderr.strip()[-1000:]}")
 
 
-def _build_stack_image(name: str, digest: str, base: str, mirror: str, force: bool, env: dict,
-                       log: Callable[[str], None], torch_index: str | None) -> str:
+def _build_stack_image(
+    name: str,
+    digest: str,
+    base: str,
+    mirror: str,
+    force: bool,
+    env: dict,
+    log: Callable[[str], None],
+    torch_index: str | None,
+) -> str:
     tag, latest = f"prorl-{name}:{digest}", f"prorl-{name}:latest"
     if sandbox_images.image_exists(tag, env) and not force:
         log(f"{tag} is already built")
@@ -132,8 +186,15 @@ def _build_stack_image(name: str, digest: str, base: str, mirror: str, force: bo
                 elif base_tag != STOCK_BASE:
                     _prefetch_torch(base_tag, context / "docker" / "wheels", env, log)
                     args["TORCH_INDEX"] = ""
-            sandbox_images.docker_build(tag, context, env, log, dockerfile=context / "docker" / f"{name}.Dockerfile",
-                                        build_args=args, labels={"prorl.image": name})
+            sandbox_images.docker_build(
+                tag,
+                context,
+                env,
+                log,
+                dockerfile=context / "docker" / f"{name}.Dockerfile",
+                build_args=args,
+                labels={"prorl.image": name},
+            )
     tagged = subprocess.run(["docker", "tag", tag, latest], env=env, capture_output=True, text=True)
     if tagged.returncode != 0:
         raise ValueError(f"docker tag {tag} {latest} failed: {tagged.stderr.strip()}")
@@ -141,9 +202,15 @@ def _build_stack_image(name: str, digest: str, base: str, mirror: str, force: bo
     return tag
 
 
-def build_images(names=ALL, base: str = "auto", mirror: str = sandbox_images.DEFAULT_MIRROR, force: bool = False,
-                 docker_host: str | None = None, torch_index: str | None = None,
-                 log: Callable[[str], None] = print) -> list[str]:
+def build_images(
+    names=ALL,
+    base: str = "auto",
+    mirror: str = sandbox_images.DEFAULT_MIRROR,
+    force: bool = False,
+    docker_host: str | None = None,
+    torch_index: str | None = None,
+    log: Callable[[str], None] = print,
+) -> list[str]:
     """Build the named images that are missing (all of them with `force`); returns their tags."""
     unknown = [name for name in names if name not in ALL]
     if unknown:

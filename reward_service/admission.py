@@ -17,6 +17,8 @@ class Busy(Exception):
 
 @dataclass
 class Load:
+    """This process's work in flight (items, request body bytes) against its bounds."""
+
     max_items: int
     max_bytes: int
     items: int = 0
@@ -32,13 +34,17 @@ class Load:
         return True
 
     def give_bytes(self, n: int) -> None:
+        """Give back `n` bytes taken with take_bytes."""
         self.bytes -= n
 
     @contextmanager
     def holding_items(self, n: int):
+        """Hold `n` items while the block runs; raises Busy when others hold items and `n` more would pass the bound."""
         if self.items and self.items + n > self.max_items:
-            raise Busy(f"{self.items} items are being scored here, and {n} more would pass REWARD_MAX_INFLIGHT_ITEMS "
-                       f"({self.max_items}); retry after Retry-After or on another replica")
+            raise Busy(
+                f"{self.items} items are being scored here, and {n} more would pass REWARD_MAX_INFLIGHT_ITEMS "
+                f"({self.max_items}); retry after Retry-After or on another replica"
+            )
         self.items += n
         try:
             yield

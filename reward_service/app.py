@@ -14,13 +14,13 @@ from starlette.exceptions import HTTPException
 
 from reward_service import __version__, metrics
 from reward_service.admission import Busy, Load
-from reward_service.api import health, nemo_gym, openrlhf, run_code, score, slime
+from reward_service.api import health, native, nemo_gym, openrlhf, run_code, slime
 from reward_service.api.openapi import publish_domains
 from reward_service.api.responses import validation_error
+from reward_service.checkers import CheckerPool
 from reward_service.config import Settings, get_settings
 from reward_service.gate import CountRequests, Gate
-from reward_service.pool import WorkerPool
-from reward_service.sandbox.pool import SandboxPool
+from reward_service.sandbox.warm_pool import SandboxPool
 
 __all__ = ["create_app"]
 
@@ -30,11 +30,16 @@ class _QuietHealthChecks(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args  # uvicorn's access line: client, method, path, HTTP version, status
-        return not (isinstance(args, tuple) and len(args) == 5 and args[4] == 200
-                    and str(args[2]).partition("?")[0] in ("/healthz", "/readyz"))
+        return not (
+            isinstance(args, tuple)
+            and len(args) == 5
+            and args[4] == 200
+            and str(args[2]).partition("?")[0] in ("/healthz", "/readyz")
+        )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service's app: pools started and stopped with it, the gate in front, every protocol's routes."""
     settings = settings or get_settings()
     access_log = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, _QuietHealthChecks) for f in access_log.filters):
@@ -42,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        pool = WorkerPool(
+        pool = CheckerPool(
             settings.pool_size,
             memory_mb=settings.worker_memory_mb,
             on_restart=lambda reason: metrics.WORKER_RESTARTS.labels(reason).inc(),
@@ -63,9 +68,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.to_thread(pool.close)  # not on the loop: requests cut off by shutdown still get answers
 
     docs = settings.docs_enabled
-    app = FastAPI(title="prorl reward service", version=__version__, lifespan=lifespan,
-                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
-                  openapi_url="/openapi.json" if docs else None)
+    app = FastAPI(
+        title="prorl reward service",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.settings = settings
     app.state.load = load = Load(settings.max_inflight_items, settings.max_inflight_bytes)
 
@@ -74,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.dependency_overrides[get_settings] = current_settings
     app.include_router(health.router)
-    app.include_router(score.router)
+    app.include_router(native.router)
     for protocol in (openrlhf, run_code, slime, nemo_gym):  # other frameworks' shapes, docs/integrations.md
         app.include_router(protocol.router)
 
@@ -83,8 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # FastAPI answers 400 when the body is not even JSON it can decode (bad UTF-8, nesting
         # past the parser's recursion limit); to a client that is a 422 like any bad JSON.
         if exc.status_code == 400 and exc.__cause__ is not None:
-            msg = (f"the body is not readable JSON ({type(exc.__cause__).__name__}); "
-                   "send UTF-8 JSON nested less than a few hundred levels deep")
+            msg = (
+                f"the body is not readable JSON ({type(exc.__cause__).__name__}); "
+                "send UTF-8 JSON nested less than a few hundred levels deep"
+            )
             return JSONResponse({"detail": [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]}, 422)
         return await http_exception_handler(request, exc)
 

@@ -68,8 +68,10 @@ def _check_port_free(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise ValueError(f"port {port} on {host} is already taken (another `prorl serve`?); "
-                                 "pick a free one with --port, or stop what holds it") from None
+                raise ValueError(
+                    f"port {port} on {host} is already taken (another `prorl serve`?); "
+                    "pick a free one with --port, or stop what holds it"
+                ) from None
             raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
@@ -79,8 +81,14 @@ def _sandbox_build(args: argparse.Namespace) -> None:
     unknown = set(args.languages) - set(LANGUAGES)
     if unknown:
         raise ValueError(f"unknown language {sorted(unknown)[0]!r}; valid: {', '.join(LANGUAGES)}")
-    build(args.languages or LANGUAGES, base=args.base, mirror=args.mirror, force=args.force,
-          docker_host=args.docker_host, log=lambda msg: print(f"prorl sandbox build: {msg}", flush=True))
+    build(
+        args.languages or LANGUAGES,
+        base=args.base,
+        mirror=args.mirror,
+        force=args.force,
+        docker_host=args.docker_host,
+        log=lambda msg: print(f"prorl sandbox build: {msg}", flush=True),
+    )
 
 
 def _sandbox_proxy(args: argparse.Namespace) -> None:
@@ -89,21 +97,34 @@ def _sandbox_proxy(args: argparse.Namespace) -> None:
     host, _, port = args.listen.rpartition(":")
     if not host or not port.isdigit():
         raise ValueError(f"--listen must be HOST:PORT, got {args.listen!r}")
-    serve(host, int(port), args.docker_socket, Policy(max_containers=args.max_containers,
-                                                      max_memory_mb=args.max_memory_mb, max_cpus=args.max_cpus,
-                                                      max_pids=args.max_pids))
+    serve(
+        host,
+        int(port),
+        args.docker_socket,
+        Policy(
+            max_containers=args.max_containers,
+            max_memory_mb=args.max_memory_mb,
+            max_cpus=args.max_cpus,
+            max_pids=args.max_pids,
+        ),
+    )
 
 
 def add_build_options(parser: argparse.ArgumentParser) -> None:
     """Where an image's base comes from, rebuilding, and the engine (shared with `prorl images build`)."""
-    parser.add_argument("--base", default="auto", choices=["auto", "registry", "debootstrap"],
-                        help="auto: a stock base from a registry when one answers, else debootstrap")
+    parser.add_argument(
+        "--base",
+        default="auto",
+        choices=["auto", "registry", "debootstrap"],
+        help="auto: a stock base from a registry when one answers, else debootstrap",
+    )
     parser.add_argument("--mirror", default=DEFAULT_MIRROR, help="Debian mirror for debootstrap")
     parser.add_argument("--force", action="store_true", help="rebuild even when the image exists")
     parser.add_argument("--docker-host", default=None, help="DOCKER_HOST, if not the default engine")
 
 
 def add_commands(sub) -> None:
+    """Add `serve` and `sandbox build|proxy` to prorl's subcommands."""
     serve = sub.add_parser("serve", help="run the reward service (settings: REWARD_* environment variables)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for all)")
     serve.add_argument("--port", type=int, default=8000)
@@ -119,16 +140,41 @@ def add_commands(sub) -> None:
     build.set_defaults(run=_sandbox_build, extra=None)
 
     proxy = sandbox_sub.add_parser(
-        "proxy", help="a Docker API gate that lets a containerised service start sandboxes and nothing else",
+        "proxy",
+        help="a Docker API gate that lets a containerised service start sandboxes and nothing else",
         description="Listens on TCP for the reward service's Docker calls and passes to the Docker socket only "
-                    "those the sandbox pool makes, each container checked against the sandbox's isolation flags "
-                    "(see reward_service/sandbox/proxy.py). Point the service at it with "
-                    "REWARD_SANDBOX_DOCKER_HOST=tcp://HOST:PORT.")
-    proxy.add_argument("--listen", default="127.0.0.1:2375",
-                       help="HOST:PORT to listen on; 0.0.0.0 only on a network that the service alone shares")
+        "those the sandbox pool makes, each container checked against the sandbox's isolation flags "
+        "(see reward_service/sandbox/proxy.py). Point the service at it with "
+        "REWARD_SANDBOX_DOCKER_HOST=tcp://HOST:PORT.",
+    )
+    proxy.add_argument(
+        "--listen",
+        default="127.0.0.1:2375",
+        help="HOST:PORT to listen on; 0.0.0.0 only on a network that the service alone shares",
+    )
     proxy.add_argument("--docker-socket", default="/var/run/docker.sock", help="the Docker engine's socket")
-    proxy.add_argument("--max-containers", type=int, default=Policy.max_containers, help="most sandboxes alive at once (default %(default)s)")
-    proxy.add_argument("--max-memory-mb", type=int, default=Policy.max_memory_mb, help="most memory one sandbox may ask for (default %(default)s)")
-    proxy.add_argument("--max-cpus", type=float, default=Policy.max_cpus, help="most CPUs one sandbox may ask for (default %(default)s)")
-    proxy.add_argument("--max-pids", type=int, default=Policy.max_pids, help="most processes one sandbox may ask for (default %(default)s)")
+    proxy.add_argument(
+        "--max-containers",
+        type=int,
+        default=Policy.max_containers,
+        help="most sandboxes alive at once (default %(default)s)",
+    )
+    proxy.add_argument(
+        "--max-memory-mb",
+        type=int,
+        default=Policy.max_memory_mb,
+        help="most memory one sandbox may ask for (default %(default)s)",
+    )
+    proxy.add_argument(
+        "--max-cpus",
+        type=float,
+        default=Policy.max_cpus,
+        help="most CPUs one sandbox may ask for (default %(default)s)",
+    )
+    proxy.add_argument(
+        "--max-pids",
+        type=int,
+        default=Policy.max_pids,
+        help="most processes one sandbox may ask for (default %(default)s)",
+    )
     proxy.set_defaults(run=_sandbox_proxy, extra=None)

@@ -2,30 +2,33 @@
 
 A trainer scores thousands of rollouts per step against one or more service replicas, and a
 replica may restart mid-run. This client splits the items into batches, sends a few at once,
-spreads them round-robin over the replicas and retries a batch on another replica after a
-connection error, a timeout or a 502/503/504 (scoring is pure, so a retry is safe), waiting at
-least as long as the server's Retry-After asks (a busy or draining server says when to come back).
-Anything else is not retried; a 401/403 (a missing or wrong API key) raises `AuthError` at once,
-since no retry can fix it and a trainer must not go on without rewards. The service answers 422
-for a whole request when one item is malformed, so the client bisects such a batch until the
-good items are scored and only the bad ones are left; a 500 (a server bug some item set off) is
-bisected the same way, so one poisoned item never loses its batch.
+and retries a batch after a connection error, a timeout or a 502/503/504 (scoring is pure, so a
+retry is safe): when and where, reward_service.failover decides. Anything else is not retried;
+a 401/403 (a missing or wrong API key) raises `AuthError` at once, since no retry can fix it and
+a trainer must not go on without rewards. The service answers 422 for a whole request when one
+item is malformed, so the client bisects such a batch until the good items are scored and only
+the bad ones are left; a 500 (a server bug some item set off) is bisected the same way, so one
+poisoned item never loses its batch.
 
-An item that could not be scored comes back as `None` and is logged with the reason, never as
-reward 0: "the model was wrong" and "our infrastructure failed" must stay apart for the trainer.
-One client belongs to one event loop; sync code calls `score_sync`, which runs its own.
+Results are typed (`reward_service.schemas.Result`, checked against the wire model as they
+arrive). An item that could not be scored comes back as `None` and is logged with the reason,
+never as reward 0: "the model was wrong" and "our infrastructure failed" must stay apart for the
+trainer. One client belongs to one event loop; sync code calls `score_sync`, which runs its own.
 """
 
 import asyncio
 import logging
-import random
 import time
 from dataclasses import asdict, dataclass
 
 import httpx
 from prometheus_client import Counter
+from pydantic import ValidationError
 
-__all__ = ["RewardClient", "ClientStats", "AuthError"]
+from reward_service.failover import DEFAULT_RETRIES, Replicas, RetryPolicy
+from reward_service.schemas import Result, ScoreResponse
+
+__all__ = ["RewardClient", "ClientStats", "AuthError", "DEFAULT_RETRIES"]
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +38,12 @@ FAILED_ITEMS = Counter("reward_client_failed_items_total", "Items returned as No
 
 _RETRYABLE = {502, 503, 504}
 _BISECTED = {422, 500}  # the request as a whole was refused or crashed: some item in it is to blame
-MAX_RETRY_AFTER_S = 60.0  # the longest Retry-After honoured; longer is a misconfigured server
 
 
 @dataclass
 class ClientStats:
+    """Counters of a client's work since the last `pop_stats()`."""
+
     requests: int = 0
     retries: int = 0
     failovers: int = 0
@@ -62,12 +66,10 @@ class RewardClient:
     """Scores items against one or more service replicas (`base_urls`).
 
     `batch_size` items go in one request and `concurrency` requests are in flight at once. A
-    transient failure is retried up to `max_retries` times, after `backoff_s` doubling up to
-    `max_backoff_s` (with jitter), on the next replica that has not failed in the last `cooldown_s`.
-    `stats` counts requests, retries, failovers and failed items; `pop_stats()` takes and resets them.
+    transient failure is retried as `RetryPolicy(max_retries, backoff_s, max_backoff_s)` says, on
+    the replica `Replicas` picks. `stats` counts requests, retries, failovers and failed items;
+    `pop_stats()` takes and resets them.
     """
-
-    cooldown_s = 5.0  # how long a replica that just failed is avoided while others are healthy
 
     def __init__(
         self,
@@ -78,7 +80,7 @@ class RewardClient:
         concurrency: int = 4,
         connect_timeout_s: float = 5.0,
         read_timeout_s: float = 120.0,
-        max_retries: int = 4,
+        max_retries: int = DEFAULT_RETRIES,
         backoff_s: float = 0.5,
         max_backoff_s: float = 8.0,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -95,24 +97,17 @@ class RewardClient:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
         if connect_timeout_s <= 0 or read_timeout_s <= 0:
             raise ValueError("connect_timeout_s and read_timeout_s must be positive seconds")
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be 0 (no retries) or more, got {max_retries}")
-        if backoff_s < 0 or max_backoff_s < backoff_s:
-            raise ValueError(f"need 0 <= backoff_s <= max_backoff_s, got {backoff_s} and {max_backoff_s}")
+        self.retry = RetryPolicy(max_retries, backoff_s, max_backoff_s)
         self.base_urls = [url.rstrip("/") for url in urls]
+        self.replicas = Replicas(self.base_urls)
         self.batch_size = batch_size
         self.concurrency = concurrency
-        self.max_retries = max_retries
-        self.backoff_s = backoff_s
-        self.max_backoff_s = max_backoff_s
         self.stats = ClientStats()
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         # The read timeout bounds one whole batch on the server, so it is long; connecting is quick.
         self._timeout = httpx.Timeout(read_timeout_s, connect=connect_timeout_s)
         self._transport = transport
         self._http = self._new_http()
-        self._cursor = 0
-        self._failed_at: dict[str, float] = {}
 
     def _new_http(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(headers=self._headers, timeout=self._timeout, transport=self._transport)
@@ -124,6 +119,7 @@ class RewardClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the HTTP connections."""
         await self._http.aclose()
 
     def pop_stats(self) -> dict[str, int]:
@@ -151,11 +147,11 @@ class RewardClient:
                 raise TimeoutError(f"no reward service was ready within {timeout_s:g}s ({answers})")
             await asyncio.sleep(0.2)
 
-    async def score(self, items: list[dict]) -> list[dict | None]:
-        """Score items (wire `Item` dicts); results in input order, `None` where an item failed."""
+    async def score(self, items: list[dict]) -> list[Result | None]:
+        """Score items (wire `Item` dicts); typed results in input order, `None` where an item failed."""
         return await self._score(self._http, items)
 
-    def score_sync(self, items: list[dict]) -> list[dict | None]:
+    def score_sync(self, items: list[dict]) -> list[Result | None]:
         """`score` for sync code: runs its own event loop and HTTP connections for this call."""
         try:
             asyncio.get_running_loop()
@@ -164,7 +160,7 @@ class RewardClient:
         else:
             raise RuntimeError("score_sync() was called inside a running event loop; await score() instead")
 
-        async def run() -> list[dict | None]:
+        async def run() -> list[Result | None]:
             http = self._new_http()
             try:
                 return await self._score(http, items)
@@ -174,20 +170,20 @@ class RewardClient:
 
         return asyncio.run(run())
 
-    async def _score(self, http: httpx.AsyncClient, items: list[dict]) -> list[dict | None]:
+    async def _score(self, http: httpx.AsyncClient, items: list[dict]) -> list[Result | None]:
         items = list(items)
-        results: list[dict | None] = [None] * len(items)
+        results: list[Result | None] = [None] * len(items)
         slots = asyncio.Semaphore(self.concurrency)
 
         async def run(start: int) -> None:
-            batch = items[start:start + self.batch_size]
+            batch = items[start : start + self.batch_size]
             async with slots:
-                results[start:start + len(batch)] = await self._batch(http, batch)
+                results[start : start + len(batch)] = await self._batch(http, batch)
 
         await asyncio.gather(*(run(start) for start in range(0, len(items), self.batch_size)))
         return results
 
-    async def _batch(self, http: httpx.AsyncClient, batch: list[dict]) -> list[dict | None]:
+    async def _batch(self, http: httpx.AsyncClient, batch: list[dict]) -> list[Result | None]:
         try:
             return await self._post(http, batch)
         except _Rejected as exc:
@@ -205,21 +201,11 @@ class RewardClient:
         log.error("%d item(s) not scored (ids %s%s): %s", len(batch), ids, more, reason)
         return [None] * len(batch)
 
-    def _pick(self) -> str:
-        """Next base URL round-robin, skipping those in cooldown; if all are, the least recent failure."""
-        now = time.monotonic()
-        for _ in self.base_urls:
-            url = self.base_urls[self._cursor % len(self.base_urls)]
-            self._cursor += 1
-            if url not in self._failed_at or now - self._failed_at[url] >= self.cooldown_s:
-                return url
-        return min(self.base_urls, key=self._failed_at.__getitem__)
-
-    async def _post(self, http: httpx.AsyncClient, batch: list[dict]) -> list[dict]:
+    async def _post(self, http: httpx.AsyncClient, batch: list[dict]) -> list[Result]:
         """One batch with bounded retries and failover; raises _Failed or _Rejected."""
         failed_url = None
-        for attempt in range(self.max_retries + 1):
-            url, retry_after = self._pick(), 0.0
+        for attempt in range(self.retry.attempts):
+            url, retry_after = self.replicas.pick(), 0.0
             if attempt:
                 self.stats.retries += 1
                 RETRIES.inc()
@@ -234,7 +220,7 @@ class RewardClient:
             else:
                 REQUESTS.labels("ok" if r.status_code == 200 else f"http_{r.status_code}").inc()
                 if r.status_code == 200:
-                    self._failed_at.pop(url, None)
+                    self.replicas.answered(url)
                     return _results(r, len(batch), url)
                 _check_auth(r, url, bool(self._headers))
                 reason = f"{url}: HTTP {r.status_code}: {_detail(r)}"
@@ -243,26 +229,20 @@ class RewardClient:
                 if r.status_code not in _RETRYABLE:
                     raise _Failed(reason + (" (lower batch_size)" if r.status_code == 413 else ""))
                 retry_after = _retry_after(r)
-            self._failed_at[url] = time.monotonic()
+            self.replicas.failed(url)
             failed_url = url
-            if attempt < self.max_retries:
-                log.warning("score request failed (attempt %d of %d), retrying: %s",
-                            attempt + 1, self.max_retries + 1, reason)
-                # Another replica may take the batch now; the same one asked us to wait.
-                wait = retry_after if len(self.base_urls) == 1 else 0.0
-                await asyncio.sleep(max(self._backoff(attempt), wait))
-        raise _Failed(f"gave up after {self.max_retries + 1} attempts; last: {reason}")
-
-    def _backoff(self, attempt: int) -> float:
-        # Jitter keeps batches that failed together from all coming back at the same instant.
-        delay = min(self.max_backoff_s, self.backoff_s * 2**attempt)
-        return delay * random.uniform(0.5, 1.0)
+            if attempt + 1 < self.retry.attempts:
+                log.warning(
+                    "score request failed (attempt %d of %d), retrying: %s", attempt + 1, self.retry.attempts, reason
+                )
+                await asyncio.sleep(self.retry.delay(attempt, retry_after, len(self.base_urls)))
+        raise _Failed(f"gave up after {self.retry.attempts} attempts; last: {reason}")
 
 
 def _retry_after(r: httpx.Response) -> float:
     """The server's Retry-After in seconds (0 when absent, or an HTTP date we do not parse)."""
     try:
-        return min(MAX_RETRY_AFTER_S, max(0.0, float(r.headers.get("retry-after", 0))))
+        return max(0.0, float(r.headers.get("retry-after", 0)))
     except ValueError:
         return 0.0
 
@@ -273,13 +253,14 @@ def _check_auth(r: httpx.Response, url: str, sent_key: bool) -> None:
         raise AuthError(f"the reward service at {url} {why} (HTTP {r.status_code}: {_detail(r)})")
 
 
-def _results(r: httpx.Response, n: int, url: str) -> list[dict]:
+def _results(r: httpx.Response, n: int, url: str) -> list[Result]:
+    """The response's results, checked against the wire model; _Failed when they are not that."""
     try:
-        results = r.json()["results"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise _Failed(f"{url}: HTTP 200 without a results list ({exc!r})") from None
-    if not isinstance(results, list) or len(results) != n:
-        raise _Failed(f"{url}: expected {n} results, got {results!r:.200}")
+        results = ScoreResponse.model_validate_json(r.content).results
+    except ValidationError as exc:
+        raise _Failed(f"{url}: HTTP 200 without a valid results list ({str(exc)[:300]})") from None
+    if len(results) != n:
+        raise _Failed(f"{url}: expected {n} results, got {len(results)}")
     return results
 
 
@@ -293,6 +274,7 @@ def _detail(r: httpx.Response) -> str:
         # loc is ["body", "items", <index in this request>, field...]; the field is what helps.
         detail = "; ".join(
             f"{'.'.join(map(str, e.get('loc', [])[3:] or e.get('loc', [])))}: {e.get('msg')}"
-            for e in detail if isinstance(e, dict)
+            for e in detail
+            if isinstance(e, dict)
         )
     return str(detail)[:500]

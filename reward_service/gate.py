@@ -35,6 +35,7 @@ class CountRequests:
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        """Count and time one HTTP request."""
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         start, status = time.perf_counter(), [500]
@@ -60,14 +61,18 @@ class Gate:
         self.key = settings.api_key.encode() if settings.api_key else None
 
     async def __call__(self, scope, receive, send):
+        """Refuse the request, or pass it on with its body counted and timed."""
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
         if self.load.draining and scope["path"] not in OPEN_PATHS:  # health answers on: /readyz says draining
-            return await self._refuse(scope, receive, send, 503, "the server is shutting down; retry on another replica")
+            return await self._refuse(
+                scope, receive, send, 503, "the server is shutting down; retry on another replica"
+            )
         if self.key and scope["path"] not in OPEN_PATHS and not self._key_ok(headers):
-            return await self._refuse(scope, receive, send, 401,
-                                      "missing or wrong API key: send 'Authorization: Bearer <REWARD_API_KEY>'")
+            return await self._refuse(
+                scope, receive, send, 401, "missing or wrong API key: send 'Authorization: Bearer <REWARD_API_KEY>'"
+            )
         declared = headers.get(b"content-length", b"")
         size = int(declared) if declared.isdigit() and len(declared) < 19 else 0
         if size > self.settings.max_body_bytes or len(declared) >= 19:
@@ -88,8 +93,14 @@ class Gate:
             if messages is _BUSY:
                 return await self._busy(scope, receive, send)
             if messages is _SLOW:
-                return await self._refuse(scope, receive, send, 408, f"the request body did not arrive within "
-                                          f"{self.settings.body_timeout_s:g} s (REWARD_BODY_TIMEOUT_S)")
+                return await self._refuse(
+                    scope,
+                    receive,
+                    send,
+                    408,
+                    f"the request body did not arrive within "
+                    f"{self.settings.body_timeout_s:g} s (REWARD_BODY_TIMEOUT_S)",
+                )
 
             async def replay():
                 return messages.pop(0) if messages else await receive()
@@ -101,8 +112,9 @@ class Gate:
             if started[0]:
                 raise
             log.warning("%s %s cut off by shutdown; answered 503", scope["method"], scope["path"])
-            await self._refuse(scope, receive, send, 503, "the server shut down before this request finished; "
-                               "retry on another replica")
+            await self._refuse(
+                scope, receive, send, 503, "the server shut down before this request finished; retry on another replica"
+            )
         finally:
             self.load.give_bytes(held[0])
             if held[0] >= _TRIM_AFTER_BYTES and self.load.bytes == 0:
@@ -137,8 +149,14 @@ class Gate:
                 return messages
 
     async def _busy(self, scope, receive, send):
-        await self._refuse(scope, receive, send, 503, "this server has as many request bytes in flight as "
-                           "REWARD_MAX_INFLIGHT_BYTES allows; retry after Retry-After")
+        await self._refuse(
+            scope,
+            receive,
+            send,
+            503,
+            "this server has as many request bytes in flight as "
+            "REWARD_MAX_INFLIGHT_BYTES allows; retry after Retry-After",
+        )
 
     async def _too_big(self, scope, receive, send):
         msg = f"request body is over {self.settings.max_body_bytes} bytes (REWARD_MAX_BODY_BYTES); send smaller batches"

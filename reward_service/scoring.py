@@ -1,19 +1,173 @@
-"""Scoring one item, as it runs inside a worker process: reasoning stripped, verifier called,
-any failure turned into a `Verdict` so that one bad item never takes its batch down."""
+"""The one path every item takes, whatever its domain and whichever protocol it came in by.
 
-from reward_service.verifiers import base, get_domain
+`score_items` is the entry point of every route. For each distinct item it builds a `Job`,
+applies the `</think>` rule (a response whose reasoning never closed has no answer to grade, in
+every domain), hands the job to its domain's executor (the checker pool runs `verify` in a
+killable worker process; the sandbox pool runs programs in containers), turns anything an
+executor or a verifier raised into that one item's `error` (never its batch's), records timing
+and metrics, and builds the wire `Result`s. Executors only run jobs; they report what a verifier
+raised as a value (`Raised`, or the exception itself) and `settle` decides what it means.
+"""
+
+import asyncio
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from reward_service import metrics
+from reward_service.config import Settings
+from reward_service.schemas import Item, Result
+from reward_service.verifiers import DOMAINS, base, get_domain
 from reward_service.verifiers.text import final_text
 
-__all__ = ["score_item"]
+__all__ = ["Job", "Raised", "Outcome", "Executor", "check", "settle", "score_item", "score_jobs", "score_items"]
+
+_UNCLOSED = "<think> was opened but never closed; no final answer to grade"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One item as an executor runs it: `text` is the graded part of the response (after the
+    `</think>` rule), `options` the domain's options plus the server's limits."""
+
+    domain: str
+    text: str
+    reference: dict
+    options: dict
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class Raised:
+    """An exception a verifier raised, as a value: it crosses the worker's process boundary,
+    where the exception object itself might not pickle."""
+
+    kind: str
+    message: str
+
+    @classmethod
+    def of(cls, exc: BaseException) -> "Raised":
+        """The picklable summary of `exc`."""
+        return cls(type(exc).__name__, str(exc)[:300])
+
+
+# What an executor returns for each job: the verdict (or what was raised instead) and its seconds.
+Outcome = tuple[base.Verdict | Raised | BaseException, float]
+
+
+class Executor(Protocol):
+    """Runs jobs (the checker pool, the sandbox pool); one outcome per job, in order."""
+
+    async def run(self, jobs: list[Job]) -> list[Outcome]:
+        """Run `jobs`; one (verdict or what was raised, seconds) per job, in order."""
+
+
+def check(job: Job) -> base.Verdict | Raised:
+    """The job's verifier on its text (what a checker worker does with a job); never raises."""
+    try:
+        return get_domain(job.domain).verify(job.text, job.reference, job.options)
+    except Exception as exc:  # RecursionError and MemoryError included: `settle` tells them apart
+        return Raised.of(exc)
+
+
+def settle(outcome: base.Verdict | Raised | BaseException) -> base.Verdict:
+    """The verdict for an executor's outcome: the catch-all that keeps one item's failure its own."""
+    if isinstance(outcome, base.Verdict):
+        return outcome
+    raised = outcome if isinstance(outcome, Raised) else Raised.of(outcome)
+    if raised.kind in ("RecursionError", "MemoryError"):
+        return base.timeout(f"check exceeded the worker's limits ({raised.kind})")
+    return base.error(f"verifier failed: {raised.kind}: {raised.message}")  # a verifier bug or odd input
 
 
 def score_item(domain: str, response: str, reference: dict, options: dict) -> base.Verdict:
+    """One checker-domain item in this process, by the same rules as the service (tests, warm-up)."""
     text = final_text(response)
     if text is None:
-        return base.no_answer("<think> was opened but never closed; no final answer to grade")
+        return base.no_answer(_UNCLOSED)
+    return settle(check(Job(domain, text, reference, options, 0.0)))
+
+
+async def score_jobs(jobs: Sequence[Job], executors: Mapping[str, Executor]) -> list[tuple[base.Verdict, float]]:
+    """(verdict, seconds) for each job, in order: the `</think>` rule, then each job on its
+    domain's executor (executors run concurrently), whatever they raised settled per item."""
+    outcomes: list[Outcome | None] = [None] * len(jobs)
+    graded: list[Job | None] = [None] * len(jobs)
+    groups: dict[str, list[int]] = {}
+    for index, job in enumerate(jobs):
+        text = final_text(job.text)
+        if text is None:
+            outcomes[index] = (base.no_answer(_UNCLOSED), 0.0)
+            continue
+        graded[index] = replace(job, text=text)
+        groups.setdefault(DOMAINS[job.domain].executor, []).append(index)
+
+    async def run(name: str, indices: list[int]) -> None:
+        try:
+            done = await executors[name].run([graded[i] for i in indices])
+        except Exception as exc:  # the executor itself failed: each of its jobs gets the error
+            done = [(exc, 0.0)] * len(indices)
+        for index, outcome in zip(indices, done):
+            outcomes[index] = outcome
+
+    await asyncio.gather(*(run(name, indices) for name, indices in groups.items()))
+    return [(settle(outcome), elapsed) for outcome, elapsed in outcomes]
+
+
+def job_of(item: Item, settings: Settings) -> Job:
+    """The executor's job for a validated item: its options (closed and strict per domain, so as
+    validated) and the server's own limits, which no option can change."""
+    options = {key: value for key, value in item.options.items() if value is not None}
+    timeout = options.pop("timeout_s", settings.default_timeout_s)
+    options["max_answer_chars"] = settings.max_answer_chars
+    return Job(item.domain, item.response, item.reference, options, timeout)
+
+
+def _key(job: Job) -> tuple:
+    """Identical items share a key (and one check)."""
     try:
-        return get_domain(domain).verify(text, reference, options)
-    except (RecursionError, MemoryError) as exc:
-        return base.timeout(f"check exceeded the worker's limits ({type(exc).__name__})")
-    except Exception as exc:  # a verifier bug or odd input: this item's error, not the batch's
-        return base.error(f"verifier failed: {type(exc).__name__}: {str(exc)[:300]}")
+        extra = json.dumps([job.reference, job.options], sort_keys=True, default=str)
+    except (RecursionError, ValueError):  # nested past what json can write: shared with nothing
+        extra = object()
+    return job.domain, job.text, extra, job.timeout_s
+
+
+async def score_items(
+    items: Sequence[Item], settings: Settings, executors: Mapping[str, Executor], load
+) -> list[Result]:
+    """Wire results for validated items, in order; identical items are checked once, and `load`
+    (reward_service.admission.Load) counts the distinct ones in flight."""
+    unique: dict[tuple, int] = {}
+    unique_jobs: list[Job] = []
+    slots = []
+    for item in items:
+        job = job_of(item, settings)
+        # One item (the single-sample protocols) has nothing to share: skip hashing its reference.
+        slot = unique.setdefault(_key(job), len(unique_jobs)) if len(items) > 1 else 0
+        if slot == len(unique_jobs):
+            unique_jobs.append(job)
+        slots.append(slot)
+    with load.holding_items(len(unique_jobs)):
+        scored = await score_jobs(unique_jobs, executors)
+
+    for job, (verdict, elapsed) in zip(unique_jobs, scored):
+        metrics.ITEM_SECONDS.labels(job.domain).observe(elapsed)
+        if verdict.status == "timeout":
+            metrics.TIMEOUTS.labels(job.domain).inc()
+    results = []
+    for item, slot in zip(items, slots):
+        verdict, elapsed = scored[slot]
+        metrics.ITEMS.labels(item.domain, verdict.status).inc()
+        results.append(
+            Result(
+                id=item.id,
+                reward=verdict.reward,
+                status=verdict.status,
+                extracted=verdict.extracted,
+                detail=verdict.detail,
+                elapsed_ms=round(elapsed * 1000, 3),
+                tests=verdict.tests,
+            )
+        )
+    return results

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 
 class GuardedHttp(HttpToolsProtocol):
+    """uvicorn's HTTP protocol with a connection cap and a header timeout (module docstring)."""
+
     _refused = 0  # connections refused since the last log line (per process)
     _logged_at = 0.0
 
@@ -35,6 +37,7 @@ class GuardedHttp(HttpToolsProtocol):
         self._header_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:
+        """Refuse a connection past the cap; otherwise its headers must come in time."""
         super().connection_made(transport)
         if len(self.connections) > self.max_connections:
             self._refuse()
@@ -43,14 +46,17 @@ class GuardedHttp(HttpToolsProtocol):
         self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """Stop timing a closed connection."""
         self._disarm()
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
+        """A request begins: time its headers."""
         super().on_message_begin()
         self._arm()  # a request has begun: its headers must all come in time
 
     def on_headers_complete(self) -> None:
+        """The headers came in time."""
         self._disarm()
         super().on_headers_complete()
 
@@ -75,8 +81,11 @@ class GuardedHttp(HttpToolsProtocol):
         cls._refused += 1
         now = time.monotonic()
         if now - cls._logged_at >= 1.0:
-            log.warning("refused %d connection(s): %d are open, the most REWARD_MAX_CONNECTIONS allows",
-                        cls._refused, len(self.connections) - 1)
+            log.warning(
+                "refused %d connection(s): %d are open, the most REWARD_MAX_CONNECTIONS allows",
+                cls._refused,
+                len(self.connections) - 1,
+            )
             cls._refused, cls._logged_at = 0, now
 
 

@@ -17,6 +17,8 @@ SLOW_AFTER_S = 0.5  # work running longer no longer holds a turn
 
 
 class Turns:
+    """Queues of work per owner (a request), popped round robin."""
+
     def __init__(self):
         self._queues: OrderedDict[object, deque] = OrderedDict()
 
@@ -24,6 +26,7 @@ class Turns:
         return bool(self._queues)
 
     def push(self, owner, work) -> None:
+        """Queue `work` behind `owner`'s earlier work."""
         self._queues.setdefault(owner, deque()).append(work)
 
     def pop(self):
@@ -51,6 +54,7 @@ class Turn:
         self.held = True
 
     def give(self) -> None:
+        """Give the turn back; later calls do nothing."""
         if self.held:
             self.held = False
             self._give()

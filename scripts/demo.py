@@ -16,6 +16,7 @@ from trainer.train import train  # noqa: E402
 
 
 def write_data(train_path: str, heldout_path: str) -> None:
+    """Write the arithmetic training and held-out sets, with no held-out problem among the training ones."""
     heldout = arithmetic_rows(200, seed=2)
     seen = {row.prompt[0]["content"] for row in heldout}
     train_rows = [row for row in arithmetic_rows(4000, seed=1) if row.prompt[0]["content"] not in seen]
@@ -25,13 +26,16 @@ def write_data(train_path: str, heldout_path: str) -> None:
 
 
 def main() -> None:
+    """Write the data, train with configs/demo.yaml (plus argv overrides), print pass@1 and plot the curves."""
     configure_logging()
     config = load_config("configs/demo.yaml", sys.argv[1:])
     write_data(config.train_data, config.eval_data)
     result = train(config)
     before, after = result["before"]["pass@1"], result["after"]["pass@1"]
-    print(f"\nheld-out pass@1 (greedy, {result['after']['prompts']} problems): {before:.1%} before -> {after:.1%} after "
-          f"{result['step']} GRPO steps")
+    print(
+        f"\nheld-out pass@1 (greedy, {result['after']['prompts']} problems): {before:.1%} before -> {after:.1%} after "
+        f"{result['step']} GRPO steps"
+    )
     print(f"curves: {plot_run(config.output_dir)}")
 
 

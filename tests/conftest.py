@@ -2,9 +2,7 @@
 helper that runs `prorl serve` as a real process on a loopback port."""
 
 import os
-import socket
 import subprocess
-import sys
 import time
 
 import httpx
@@ -21,6 +19,9 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from reward_service.app import create_app  # noqa: E402
 from reward_service.config import Settings  # noqa: E402
+
+# free_port is imported from here by the tests.
+from reward_service.local import LocalServer, free_port  # noqa: E402, F401
 
 
 def wait_ready(get, timeout: float = 60) -> None:
@@ -47,18 +48,9 @@ def client():
         yield c
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(port: int, *args: str, env: dict | None = None) -> subprocess.Popen:
     """`prorl serve` as a real process on a loopback port (not waited for: see wait_ready)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "prorl", "serve", "--port", str(port), *args],
-        env={**os.environ, **(env or {})},
-    )
+    return LocalServer(*args, port=port, env=env).start(wait=False).proc
 
 
 def stop_servers(procs: list[subprocess.Popen]) -> None:
@@ -73,17 +65,15 @@ def stop_servers(procs: list[subprocess.Popen]) -> None:
 @pytest.fixture
 def server_process():
     """Start `prorl serve` with the given extra arguments; yields a function returning the URL."""
-    procs = []
+    servers = []
 
     def start(*args: str, env: dict | None = None) -> str:
-        port = free_port()
-        procs.append(start_server(port, *args, env=env))
-        url = f"http://127.0.0.1:{port}"
-        wait_ready(lambda path: httpx.get(url + path, timeout=2))
-        return url
+        servers.append(LocalServer(*args, env=env, timeout_s=60).start())
+        return servers[-1].url
 
     yield start
-    stop_servers(procs)
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

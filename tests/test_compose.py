@@ -56,10 +56,18 @@ class Stack:
         self.env.update(PRORL_TAG=self.tag, PRORL_PORT=str(_free_ports(1)))
 
     def compose(self, *args: str, timeout: float = 600, check: bool = True, env: dict | None = None):
-        done = subprocess.run(["docker", "compose", "-p", self.project, "--profile", "train", *args], cwd=REPO,
-                              env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            ["docker", "compose", "-p", self.project, "--profile", "train", *args],
+            cwd=REPO,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if check:
-            assert done.returncode == 0, f"docker compose {' '.join(args)}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            assert done.returncode == 0, (
+                f"docker compose {' '.join(args)}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            )
         return done
 
     def url(self, index: int = 1) -> str:
@@ -69,9 +77,14 @@ class Stack:
 
 def _leftovers(project: str) -> dict[str, str]:
     label = f"label=com.docker.compose.project={project}"
-    found = {what: subprocess.run(["docker", *args, "--filter", label], capture_output=True, text=True).stdout.strip()
-             for what, args in {"containers": ["ps", "-aq"], "volumes": ["volume", "ls", "-q"],
-                                "networks": ["network", "ls", "-q"]}.items()}
+    found = {
+        what: subprocess.run(["docker", *args, "--filter", label], capture_output=True, text=True).stdout.strip()
+        for what, args in {
+            "containers": ["ps", "-aq"],
+            "volumes": ["volume", "ls", "-q"],
+            "networks": ["network", "ls", "-q"],
+        }.items()
+    }
     return {what: ids for what, ids in found.items() if ids}
 
 
@@ -81,7 +94,9 @@ def stack():
     for name in ("reward", "trainer"):
         image = f"prorl-{name}:{stack_tag(name).partition(':')[2]}"
         inspected = subprocess.run(["docker", "image", "inspect", image], capture_output=True)
-        assert inspected.returncode == 0, f"{image} (this checkout's) is not built: run `make images` (prorl images build)"
+        assert inspected.returncode == 0, (
+            f"{image} (this checkout's) is not built: run `make images` (prorl images build)"
+        )
     try:
         s.compose("up", "-d", "--wait", "--wait-timeout", "300", "reward")
         yield s
@@ -93,8 +108,11 @@ def stack():
         # gone with them, a killed replica's too (its attach streams closed, so their runners exited).
         deadline = time.time() + 60
         while time.time() < deadline:
-            owners = subprocess.run(["docker", "ps", "-a", "--filter", "label=prorl.sandbox", "--format",
-                                     '{{.Label "prorl.owner"}}'], capture_output=True, text=True).stdout.split()
+            owners = subprocess.run(
+                ["docker", "ps", "-a", "--filter", "label=prorl.sandbox", "--format", '{{.Label "prorl.owner"}}'],
+                capture_output=True,
+                text=True,
+            ).stdout.split()
             left = [o for o in owners if any(r.startswith(o.partition(":")[0]) for r in replicas)]
             if not left:
                 break
@@ -113,10 +131,13 @@ def test_the_service_reaches_docker_only_through_the_proxy(stack):
     assert stack.compose("exec", "-T", "reward", "test", "-e", "/var/run/docker.sock", check=False).returncode == 1
     channel = ["exec", "-T", "-e", "DOCKER_HOST=tcp://sandbox-proxy:2375", "reward", "docker"]
     sandbox = image_tag("python")
-    for args in (["run", "--rm", "--privileged", "--label", "prorl.sandbox", sandbox],
-                 ["run", "--rm", "-v", "/:/host", "--label", "prorl.sandbox", sandbox],
-                 ["run", "--rm", "--network", "host", "--label", "prorl.sandbox", sandbox],
-                 ["ps", "-a"], ["pull", "alpine"]):
+    for args in (
+        ["run", "--rm", "--privileged", "--label", "prorl.sandbox", sandbox],
+        ["run", "--rm", "-v", "/:/host", "--label", "prorl.sandbox", sandbox],
+        ["run", "--rm", "--network", "host", "--label", "prorl.sandbox", sandbox],
+        ["ps", "-a"],
+        ["pull", "alpine"],
+    ):
         done = stack.compose(*channel, *args, check=False)
         assert done.returncode != 0 and "sandbox proxy refused this request" in done.stderr, (args, done.stderr)
     # The compose network is the only way to the proxy: it publishes no port.
@@ -134,9 +155,26 @@ def _tiny_run_files(tmp_path: Path, tiny_model: str, pick_data: str) -> Path:
 
 
 def _train_step(stack: Stack, data: Path, run: str, urls: str) -> dict:
-    stack.compose("run", "--rm", "-T", "-v", f"{data}:/data:ro", "trainer", "prorl", "train", "model=/data/tiny",
-                  "train_data=/data/pick.jsonl", f"output_dir=/app/runs/{run}", f"reward_urls={urls}", "prompts_per_step=2",
-                  "group_size=2", "response_length_schedule=[[0, 4]]", "temperature=1.0", "steps=1", "save_every=1")
+    stack.compose(
+        "run",
+        "--rm",
+        "-T",
+        "-v",
+        f"{data}:/data:ro",
+        "trainer",
+        "prorl",
+        "train",
+        "model=/data/tiny",
+        "train_data=/data/pick.jsonl",
+        f"output_dir=/app/runs/{run}",
+        f"reward_urls={urls}",
+        "prompts_per_step=2",
+        "group_size=2",
+        "response_length_schedule=[[0, 4]]",
+        "temperature=1.0",
+        "steps=1",
+        "save_every=1",
+    )
     lines = stack.compose("run", "--rm", "-T", "--no-deps", "trainer", "cat", f"/app/runs/{run}/metrics.jsonl").stdout
     return json.loads([line for line in lines.splitlines() if line.startswith("{")][-1])
 
@@ -171,11 +209,19 @@ def test_three_replicas_lose_no_item_when_one_is_killed(stack, tmp_path, tiny_mo
     for url in urls:
         assert httpx.get(url + "/readyz", timeout=10).status_code == 200
 
-    items = [{"id": f"m{i}", "domain": "math", "response": f"\\boxed{{{i if i % 3 else i + 1}}}",
-              "reference": {"answer": str(i)}} for i in range(3000)]
+    items = [
+        {
+            "id": f"m{i}",
+            "domain": "math",
+            "response": f"\\boxed{{{i if i % 3 else i + 1}}}",
+            "reference": {"answer": str(i)},
+        }
+        for i in range(3000)
+    ]
     gate = _Gate(after=20)  # requests past the 20th wait until the replica is dead: mid-run, however fast
-    client = RewardClient(urls, batch_size=16, concurrency=3, max_retries=20, backoff_s=0.05, max_backoff_s=0.5,
-                          transport=gate)
+    client = RewardClient(
+        urls, batch_size=16, concurrency=3, max_retries=20, backoff_s=0.05, max_backoff_s=0.5, transport=gate
+    )
     out = {}
     scorer = threading.Thread(target=lambda: out.update(results=client.score_sync(items)))
     scorer.start()
@@ -186,8 +232,8 @@ def test_three_replicas_lose_no_item_when_one_is_killed(stack, tmp_path, tiny_mo
     gate.opened.set()
     scorer.join(timeout=300)
     results = out["results"]
-    assert [r["id"] for r in results] == [item["id"] for item in items]  # every item once, in order
-    assert [r["reward"] for r in results] == [0.0 if i % 3 == 0 else 1.0 for i in range(3000)]
+    assert [r.id for r in results] == [item["id"] for item in items]  # every item once, in order
+    assert [r.reward for r in results] == [0.0 if i % 3 == 0 else 1.0 for i in range(3000)]
     assert client.stats.failed_items == 0 and client.stats.failovers >= 1
 
     # The trainer container, given the replicas by name (one of them dead), fails over too.

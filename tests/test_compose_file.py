@@ -23,8 +23,11 @@ def test_every_service_setting_is_passed_from_the_environment():
 
 
 def test_only_the_proxy_holds_the_docker_socket():
-    holders = [name for name, service in SERVICES.items()
-               if any("docker.sock" in volume for volume in service.get("volumes", []))]
+    holders = [
+        name
+        for name, service in SERVICES.items()
+        if any("docker.sock" in volume for volume in service.get("volumes", []))
+    ]
     assert holders == ["sandbox-proxy"]
     assert SERVICES["sandbox-proxy"]["networks"] == ["sandbox"] and "ports" not in SERVICES["sandbox-proxy"]
     assert COMPOSE["networks"]["sandbox"]["internal"] is True
@@ -37,12 +40,17 @@ def test_the_service_is_published_health_checked_and_restarted():
     reward = SERVICES["reward"]
     assert reward["ports"] == ["${PRORL_PORT:-8000}:8000"]
     assert "/readyz?all=true" in " ".join(reward["healthcheck"]["test"])
-    assert reward["restart"] == "unless-stopped" and reward["depends_on"]["sandbox-proxy"]["condition"] == "service_healthy"
+    assert (
+        reward["restart"] == "unless-stopped"
+        and reward["depends_on"]["sandbox-proxy"]["condition"] == "service_healthy"
+    )
 
 
 def test_the_trainer_is_a_profile_with_its_runs_in_a_volume():
     trainer = SERVICES["trainer"]
-    assert trainer["profiles"] == ["train"] and trainer["volumes"] == ["runs:/app/runs"] and "runs" in COMPOSE["volumes"]
+    assert (
+        trainer["profiles"] == ["train"] and trainer["volumes"] == ["runs:/app/runs"] and "runs" in COMPOSE["volumes"]
+    )
     assert "reward_urls=${PRORL_REWARD_URLS:-[http://reward:8000]}" in trainer["command"]
     assert trainer["depends_on"]["reward"]["condition"] == "service_healthy"
     gpu = yaml.safe_load((Path(__file__).resolve().parents[1] / "compose.gpu.yaml").read_text())

@@ -30,13 +30,17 @@ LOG_RATIO_CLAMP = 20.0  # exp(20) ~ 5e8: keeps ratios finite when policies drift
 KL_CLAMP = 10.0
 
 
-def group_advantages(rewards: torch.Tensor, group_size: int, eps: float = 1e-6, scale_by_std: bool = True) -> torch.Tensor:
+def group_advantages(
+    rewards: torch.Tensor, group_size: int, eps: float = 1e-6, scale_by_std: bool = True
+) -> torch.Tensor:
     """rewards: (B,) ordered group by group, B = groups * group_size. Returns advantages (B,).
 
     `(r - mean) / (std + eps)` within each group (unbiased std). `scale_by_std=False` is Dr. GRPO's
     variant: `r - mean` only, which does not up-weight nearly-solved or nearly-hopeless groups."""
     if rewards.dim() != 1 or rewards.numel() % group_size:
-        raise ValueError(f"rewards must be 1-D with a multiple of group_size={group_size} entries, got {tuple(rewards.shape)}")
+        raise ValueError(
+            f"rewards must be 1-D with a multiple of group_size={group_size} entries, got {tuple(rewards.shape)}"
+        )
     grouped = rewards.float().view(-1, group_size)
     centered = grouped - grouped.mean(dim=1, keepdim=True)
     if scale_by_std and group_size > 1:
@@ -142,7 +146,9 @@ def shape_overlong(
         return torch.where(truncated.bool(), torch.zeros_like(rewards), rewards)
     if mode == "soft":
         if not 0 < buffer_tokens <= max_tokens:
-            raise ValueError(f"soft overlong shaping needs 0 < buffer_tokens <= max_tokens ({max_tokens}), got {buffer_tokens}")
+            raise ValueError(
+                f"soft overlong shaping needs 0 < buffer_tokens <= max_tokens ({max_tokens}), got {buffer_tokens}"
+            )
         over = (lengths.float() - (max_tokens - buffer_tokens)).clamp(min=0)
         return rewards - penalty * over / buffer_tokens
     raise ValueError(f"overlong mode must be one of 'none', 'zero', 'soft', got {mode!r}")

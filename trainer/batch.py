@@ -16,6 +16,8 @@ __all__ = ["Packed", "pack", "response_logprobs"]
 
 @dataclass
 class Packed:
+    """Prompts and responses of a micro-batch in one padded layout (see the module docstring)."""
+
     input_ids: torch.Tensor  # (B, P + T)
     attention_mask: torch.Tensor  # (B, P + T)
     position_ids: torch.Tensor  # (B, P + T)
@@ -23,6 +25,7 @@ class Packed:
     response_mask: torch.Tensor  # (B, T) 1 on real response tokens
 
     def to(self, device) -> "Packed":
+        """The same batch with every tensor on `device`."""
         return Packed(*(t.to(device) for t in vars(self).values()))
 
     def __len__(self) -> int:
@@ -30,6 +33,7 @@ class Packed:
 
 
 def pack(prompts: list[list[int]], responses: list[list[int]], pad_id: int) -> Packed:
+    """Prompts left-padded and responses right-padded to one width each, with masks and positions."""
     if len(prompts) != len(responses) or not prompts:
         raise ValueError(f"need one response per prompt and at least one pair, got {len(prompts)} and {len(responses)}")
     p_width = max(len(p) for p in prompts)
@@ -37,9 +41,9 @@ def pack(prompts: list[list[int]], responses: list[list[int]], pad_id: int) -> P
     ids = torch.full((len(prompts), p_width + t_width), pad_id, dtype=torch.long)
     mask = torch.zeros_like(ids)
     for row, (prompt, response) in enumerate(zip(prompts, responses)):
-        ids[row, p_width - len(prompt):p_width] = torch.tensor(prompt, dtype=torch.long)
-        ids[row, p_width:p_width + len(response)] = torch.tensor(response, dtype=torch.long)
-        mask[row, p_width - len(prompt):p_width + len(response)] = 1
+        ids[row, p_width - len(prompt) : p_width] = torch.tensor(prompt, dtype=torch.long)
+        ids[row, p_width : p_width + len(response)] = torch.tensor(response, dtype=torch.long)
+        mask[row, p_width - len(prompt) : p_width + len(response)] = 1
     positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
     return Packed(ids, mask, positions, ids[:, p_width:].clone(), mask[:, p_width:].clone())
 

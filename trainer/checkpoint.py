@@ -16,6 +16,7 @@ __all__ = ["save_checkpoint", "latest_checkpoint", "load_state", "rng_state", "s
 
 
 def rng_state() -> dict:
+    """Python's and torch's (and CUDA's, when present) random states, to store in a checkpoint."""
     state = {"python": random.getstate(), "torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
@@ -23,6 +24,7 @@ def rng_state() -> dict:
 
 
 def set_rng_state(state: dict) -> None:
+    """Restore what `rng_state` took."""
     random.setstate(state["python"])
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
@@ -30,6 +32,7 @@ def set_rng_state(state: dict) -> None:
 
 
 def save_checkpoint(output_dir: str | Path, step: int, policy, tokenizer, state: dict, keep: int = 2) -> Path:
+    """Write step_<step> (policy folder and state.pt) beside it, then point `latest` at it; keep the newest `keep`."""
     root = Path(output_dir) / "checkpoints"
     final = root / f"step_{step}"
     partial = root / f"step_{step}.partial"
@@ -47,6 +50,7 @@ def save_checkpoint(output_dir: str | Path, step: int, policy, tokenizer, state:
 
 
 def latest_checkpoint(output_dir: str | Path) -> Path | None:
+    """The newest complete checkpoint under output_dir, or None."""
     pointer = Path(output_dir) / "checkpoints" / "latest"
     if not pointer.exists():
         return None
@@ -55,4 +59,5 @@ def latest_checkpoint(output_dir: str | Path) -> Path | None:
 
 
 def load_state(path: Path) -> dict:
+    """The state.pt of checkpoint `path` (optimizer, reference, cursor, step, RNG), on the CPU."""
     return torch.load(path / "state.pt", map_location="cpu", weights_only=False)

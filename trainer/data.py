@@ -19,6 +19,8 @@ BOXED_INSTRUCTION = "Put the final answer in \\boxed{}."
 
 @dataclass
 class Row:
+    """One training or eval row: the prompt, its domain, the domain's reference, and extra keys kept as they are."""
+
     prompt: str | list[dict]
     domain: str
     reference: dict
@@ -34,7 +36,11 @@ def _check(row, where: str) -> Row:
     prompt = row["prompt"]
     if isinstance(prompt, list):
         for i, message in enumerate(prompt):
-            if not (isinstance(message, dict) and isinstance(message.get("role"), str) and isinstance(message.get("content"), str)):
+            if not (
+                isinstance(message, dict)
+                and isinstance(message.get("role"), str)
+                and isinstance(message.get("content"), str)
+            ):
                 raise ValueError(f"{where}: field 'prompt'[{i}] must be {{'role': str, 'content': str}}")
         if not prompt:
             raise ValueError(f"{where}: field 'prompt' is an empty message list")
@@ -62,6 +68,7 @@ def jsonl_records(path: str | Path) -> Iterator[tuple[str, object]]:
 
 
 def read_rows(path: str | Path) -> list[Row]:
+    """Every row of a JSONL file, checked; a bad row raises ValueError with its file, line and field."""
     rows = [_check(parsed, where) for where, parsed in jsonl_records(path)]
     if not rows:
         raise ValueError(f"{path}: no rows")
@@ -69,10 +76,13 @@ def read_rows(path: str | Path) -> list[Row]:
 
 
 def write_rows(path: str | Path, rows: list[Row]) -> None:
+    """Write rows as JSONL (extra keys at the top level, as `read_rows` reads them)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
         for row in rows:
-            handle.write(json.dumps({"prompt": row.prompt, "domain": row.domain, "reference": row.reference, **row.extra}) + "\n")
+            handle.write(
+                json.dumps({"prompt": row.prompt, "domain": row.domain, "reference": row.reference, **row.extra}) + "\n"
+            )
 
 
 def prompt_ids(tokenizer, prompt: str | list[dict], system_prompt: str = "", max_tokens: int = 0) -> list[int]:
@@ -89,15 +99,35 @@ def prompt_ids(tokenizer, prompt: str | list[dict], system_prompt: str = "", max
         ids = tokenizer(prompt, add_special_tokens=True)["input_ids"]
     ids = list(ids)
     if max_tokens and len(ids) > max_tokens:
-        raise ValueError(f"a prompt has {len(ids)} tokens, over max_prompt_tokens={max_tokens}; raise it or shorten the prompt")
+        raise ValueError(
+            f"a prompt has {len(ids)} tokens, over max_prompt_tokens={max_tokens}; raise it or shorten the prompt"
+        )
     return ids
 
 
-_NAMES = ["Ava", "Ben", "Carla", "Dev", "Emma", "Farid", "Grace", "Hugo", "Iris", "Jon", "Kira", "Liam", "Mia", "Noah", "Omar", "Pia"]
+_NAMES = [
+    "Ava",
+    "Ben",
+    "Carla",
+    "Dev",
+    "Emma",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Iris",
+    "Jon",
+    "Kira",
+    "Liam",
+    "Mia",
+    "Noah",
+    "Omar",
+    "Pia",
+]
 _THINGS = ["apples", "marbles", "stickers", "books", "coins", "cards", "shells", "pencils", "stamps", "cookies"]
 _ADD = [
     "{name} has {a} {things}. {name} gets {b} more {things}. How many {things} does {name} have now?",
-    "{name} collected {a} {things} on Monday and {b} {things} on Tuesday. How many {things} did {name} collect in total?",
+    "{name} collected {a} {things} on Monday and {b} {things} on Tuesday. "
+    "How many {things} did {name} collect in total?",
     "A box holds {a} {things} and another box holds {b} {things}. How many {things} are there altogether?",
 ]
 _SUB = [

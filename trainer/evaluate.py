@@ -29,8 +29,22 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - comb(n - c, k) / comb(n, k)
 
 
-def evaluate(engine, client, tokenizer, rows: list[Row], *, samples: int, temperature: float, max_tokens: int,
-             timeout_s: float, system_prompt: str = "", ks: tuple[int, ...] = (1,), seed: int = 0) -> dict:
+def evaluate(
+    engine,
+    client,
+    tokenizer,
+    rows: list[Row],
+    *,
+    samples: int,
+    temperature: float,
+    max_tokens: int,
+    timeout_s: float,
+    system_prompt: str = "",
+    ks: tuple[int, ...] = (1,),
+    seed: int = 0,
+) -> dict:
+    """`samples` responses per row, scored: prompts, samples, failed_items, pass@k for each k in `ks`,
+    reward_mean and response_length_mean."""
     prompts = [prompt_ids(tokenizer, row.prompt, system_prompt) for row in rows]
     outs = engine.generate(prompts, samples, SamplingConfig(max_tokens=max_tokens, temperature=temperature, seed=seed))
     texts = [c.text for group in outs for c in group]
@@ -39,12 +53,17 @@ def evaluate(engine, client, tokenizer, rows: list[Row], *, samples: int, temper
     metrics: dict = {"prompts": len(rows), "samples": samples, "failed_items": sum(r is None for r in results)}
     per_prompt = []
     for i in range(len(rows)):
-        scored = [r for r in results[i * samples:(i + 1) * samples] if r is not None]
+        scored = [r for r in results[i * samples : (i + 1) * samples] if r is not None]
         if scored:
-            per_prompt.append((len(scored), sum(r["reward"] >= 1.0 for r in scored), sum(r["reward"] for r in scored) / len(scored)))
+            rewards = [r.reward for r in scored]
+            per_prompt.append((len(rewards), sum(reward >= 1.0 for reward in rewards), sum(rewards) / len(rewards)))
     if metrics["failed_items"]:
-        log.warning("%d of %d samples were not scored (the service failed on them); they are left out of pass@k "
-                    "and reward_mean", metrics["failed_items"], len(results))
+        log.warning(
+            "%d of %d samples were not scored (the service failed on them); they are left out of pass@k "
+            "and reward_mean",
+            metrics["failed_items"],
+            len(results),
+        )
     for k in ks:
         usable = [(n, c) for n, c, _ in per_prompt if n >= k]  # pass@k needs k scored samples of the prompt
         metrics[f"pass@{k}"] = sum(pass_at_k(n, c, k) for n, c in usable) / len(usable) if usable else None

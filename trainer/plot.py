@@ -20,6 +20,7 @@ PANELS = [
 
 
 def plot_run(run: str, out: str = "") -> str:
+    """Draw the PANELS of `run`'s metrics.jsonl into one PNG (default <run>/curves.png); returns its path."""
     import matplotlib
 
     matplotlib.use("Agg")

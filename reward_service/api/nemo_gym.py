@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends
 
 from reward_service.api.deps import Executors, get_executors
-from reward_service.api.samples import Sample, failed, reject, score_samples
 from reward_service.api.responses import REFUSALS, json_response
+from reward_service.api.samples import Sample, failed, reject, score_samples
 from reward_service.config import Settings, get_settings
 from reward_service.schemas import NeMoGymVerifyResponse
 
@@ -35,8 +35,11 @@ def output_text(response: Any) -> str | None:
     parts = []
     for entry in output:
         if isinstance(entry, dict) and entry.get("type") == "message" and isinstance(entry.get("content"), list):
-            parts += [part["text"] for part in entry["content"]
-                      if isinstance(part, dict) and part.get("type") == "output_text" and isinstance(part.get("text"), str)]
+            parts += [
+                part["text"]
+                for part in entry["content"]
+                if isinstance(part, dict) and part.get("type") == "output_text" and isinstance(part.get("text"), str)
+            ]
     return "".join(parts)
 
 
@@ -48,9 +51,16 @@ def _label(row: dict) -> Any:
     for field in _LABEL_FIELDS:
         if field in row:
             return row[field]
-    reject([{"loc": ["body"], "type": "missing",
-             "msg": "the row carries no label: add 'domain' and 'reference' (our item), or 'label' / "
-                    "'expected_answer' (an answer, or an item as a JSON string)"}])
+    reject(
+        [
+            {
+                "loc": ["body"],
+                "type": "missing",
+                "msg": "the row carries no label: add 'domain' and 'reference' (our item), or 'label' / "
+                "'expected_answer' (an answer, or an item as a JSON string)",
+            }
+        ]
+    )
 
 
 @router.post("/seed_session")
@@ -61,24 +71,36 @@ async def seed_session(body: dict[str, Any] = Body(default_factory=dict)) -> dic
 
 @router.post("/verify", response_model=NeMoGymVerifyResponse)
 @router.post("/ng-rollout/{rollout_id}/verify", include_in_schema=False)
-async def verify(row: dict[str, Any] = Body(...), settings: Settings = Depends(get_settings),
-                 executors: Executors = Depends(get_executors)):
+async def verify(
+    row: dict[str, Any] = Body(...),
+    settings: Settings = Depends(get_settings),
+    executors: Executors = Depends(get_executors),
+):
     text = output_text(row.get("response"))
     if text is None:
-        reject([{"loc": ["body", "response"], "type": "missing",
-                 "msg": "'response' must be an OpenAI Responses object with an 'output' list"}])
+        reject(
+            [
+                {
+                    "loc": ["body", "response"],
+                    "type": "missing",
+                    "msg": "'response' must be an OpenAI Responses object with an 'output' list",
+                }
+            ]
+        )
     sample = Sample(text, _label(row), row.get("data_source"))
     [outcome] = await score_samples([sample], settings, executors, [["body", "label"]])
     if isinstance(outcome, list):
         reject(outcome)
     mask = failed(outcome)
     instance_config = row.get("instance_config") if isinstance(row.get("instance_config"), dict) else {}
-    return json_response({
-        **row,
-        "reward": outcome["reward"],
-        "mask_sample": mask,
-        "failure_kind": "infrastructure" if mask else None,
-        "failure_reason": outcome["detail"] if mask else None,
-        "instance_config": {**instance_config, "mask_sample": mask},
-        "prorl": {key: outcome[key] for key in ("status", "detail", "extracted", "elapsed_ms")},
-    })
+    return json_response(
+        {
+            **row,
+            "reward": outcome.reward,
+            "mask_sample": mask,
+            "failure_kind": "infrastructure" if mask else None,
+            "failure_reason": outcome.detail if mask else None,
+            "instance_config": {**instance_config, "mask_sample": mask},
+            "prorl": outcome.model_dump(include={"status", "detail", "extracted", "elapsed_ms"}),
+        }
+    )

@@ -25,12 +25,22 @@ def _variant(domain: Domain, settings: Settings) -> type:
     """`Item` with this domain's name, reference and options in place of the free-form ones."""
     title = domain.name.capitalize()
     options = create_model(
-        f"{title}Options", __base__=domain.options,
-        timeout_s=(float | None, Field(None, ge=0.1, le=settings.max_timeout_s, allow_inf_nan=False,
-                                       description="Wall-clock limit for this item's check, seconds.")),
+        f"{title}Options",
+        __base__=domain.options,
+        timeout_s=(
+            float | None,
+            Field(
+                None,
+                ge=0.1,
+                le=settings.max_timeout_s,
+                allow_inf_nan=False,
+                description="Wall-clock limit for this item's check, seconds.",
+            ),
+        ),
     )
     return create_model(
-        f"{title}Item", __base__=Item,
+        f"{title}Item",
+        __base__=Item,
         domain=(Literal[domain.name], Field(description=domain.description)),
         reference=(domain.reference, ...),
         options=(options, Field(default_factory=options)),

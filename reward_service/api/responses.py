@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 __all__ = ["json_response", "validation_error", "REFUSALS"]
 
@@ -31,19 +32,31 @@ REFUSALS = {
 def json_response(content, status_code: int = 200, headers: dict | None = None) -> Response:
     """`content` as JSON. Lone surrogates come back as U+FFFD, NaN and Infinity as null."""
     try:
-        body = orjson.dumps(content)  # writes NaN and Infinity as null
+        body = orjson.dumps(content, default=_fields)  # writes NaN and Infinity as null
     except TypeError:  # lone surrogates, or integers past 64 bits
         try:
             body = json.dumps(_scrub(content), allow_nan=False).encode()
         except (RecursionError, ValueError):
             msg = "the answer echoes this request, which is nested too deeply to write back; send a shallower body"
-            return Response(orjson.dumps({"detail": [{"loc": ["body"], "msg": msg, "type": "value_error"}]}),
-                            status_code=422, media_type="application/json")
+            return Response(
+                orjson.dumps({"detail": [{"loc": ["body"], "msg": msg, "type": "value_error"}]}),
+                status_code=422,
+                media_type="application/json",
+            )
     return Response(body, status_code=status_code, media_type="application/json", headers=headers)
+
+
+def _fields(value):
+    """A wire model (reward_service.schemas) as orjson writes it: its fields."""
+    if isinstance(value, BaseModel):
+        return value.__dict__
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _scrub(value):
     """`value` with every string valid UTF-8 and every float finite (else None)."""
+    if isinstance(value, BaseModel):
+        value = value.__dict__
     if isinstance(value, str):
         return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     if isinstance(value, float):

@@ -10,8 +10,8 @@ the rollout stops instead of training on a made-up 0.
 from fastapi import APIRouter, Depends
 
 from reward_service.api.deps import Executors, get_executors
-from reward_service.api.samples import Sample, failed, reject, score_samples, unavailable
 from reward_service.api.responses import REFUSALS, json_response
+from reward_service.api.samples import Sample, failed, reject, score_samples, unavailable
 from reward_service.config import Settings, get_settings
 from reward_service.schemas import SlimeRequest, SlimeResponse
 
@@ -21,12 +21,13 @@ router = APIRouter(prefix="/slime", tags=["slime"], responses=REFUSALS)
 
 
 @router.post("/reward", response_model=SlimeResponse)
-async def reward(body: SlimeRequest, settings: Settings = Depends(get_settings),
-                 executors: Executors = Depends(get_executors)):
+async def reward(
+    body: SlimeRequest, settings: Settings = Depends(get_settings), executors: Executors = Depends(get_executors)
+):
     sample = Sample(body.response, body.label, (body.model_extra or {}).get("data_source"))
     [outcome] = await score_samples([sample], settings, executors, [["body", "label"]])
     if isinstance(outcome, list):
         reject(outcome)
     if failed(outcome):
         return unavailable([outcome], settings)
-    return json_response({key: outcome[key] for key in ("reward", "status", "detail", "extracted")})
+    return json_response(SlimeResponse(**outcome.model_dump(include={"reward", "status", "detail", "extracted"})))

@@ -18,14 +18,33 @@ __all__ = ["DATA_SOURCES", "ANSWER_DOMAINS", "LabelError", "domain_for", "parse_
 # veRL's default_compute_score data sources (verl/utils/reward_score/__init__.py) and the common
 # sets of the other domains. Names starting with a key that ends in "*" match as prefixes.
 DATA_SOURCES = {
-    "openai/gsm8k": "math", "lighteval/MATH": "math", "DigitalLearningGmbH/MATH-lighteval": "math",
-    "HuggingFaceH4/MATH-500": "math", "math_dapo": "math", "math": "math", "math_dapo_reasoning": "math",
-    "aime*": "math", "numina_*": "math", "hiyouga/geometry3k": "math", "AI-MO/NuminaMath-CoT": "math",
-    "codecontests": "code", "apps": "code", "codeforces": "code", "taco": "code",
-    "livecodebench": "code", "primeintellect": "code", "openai_humaneval": "code", "mbpp": "code",
-    "google/IFEval": "instruction", "ifeval": "instruction",
-    "Idavidrein/gpqa": "stem", "gpqa*": "stem", "mmlu*": "stem", "TIGER-Lab/MMLU-Pro": "stem",
-    "reasoning_gym": "logic", "reasoning-gym": "logic",
+    "openai/gsm8k": "math",
+    "lighteval/MATH": "math",
+    "DigitalLearningGmbH/MATH-lighteval": "math",
+    "HuggingFaceH4/MATH-500": "math",
+    "math_dapo": "math",
+    "math": "math",
+    "math_dapo_reasoning": "math",
+    "aime*": "math",
+    "numina_*": "math",
+    "hiyouga/geometry3k": "math",
+    "AI-MO/NuminaMath-CoT": "math",
+    "codecontests": "code",
+    "apps": "code",
+    "codeforces": "code",
+    "taco": "code",
+    "livecodebench": "code",
+    "primeintellect": "code",
+    "openai_humaneval": "code",
+    "mbpp": "code",
+    "google/IFEval": "instruction",
+    "ifeval": "instruction",
+    "Idavidrein/gpqa": "stem",
+    "gpqa*": "stem",
+    "mmlu*": "stem",
+    "TIGER-Lab/MMLU-Pro": "stem",
+    "reasoning_gym": "logic",
+    "reasoning-gym": "logic",
 }
 ANSWER_DOMAINS = ("math", "stem")  # domains whose reference is {"answer": ...}
 
@@ -79,8 +98,9 @@ def _args(value) -> list:
     return [_value(line) for line in str(value).split("\n") if line.strip()]
 
 
-def parse_label(label, data_source: str | None = None, default_domain: str = "math",
-                sources: dict | None = None) -> tuple[str, dict]:
+def parse_label(
+    label, data_source: str | None = None, default_domain: str = "math", sources: dict | None = None
+) -> tuple[str, dict]:
     """(domain, reference) for one sample's label; raises LabelError saying what to send."""
     if hasattr(label, "tolist"):  # numpy scalars and arrays, as veRL's non-tensor batch holds them
         label = label.tolist()
@@ -97,23 +117,30 @@ def parse_label(label, data_source: str | None = None, default_domain: str = "ma
             if not isinstance(label["domain"], str):
                 raise LabelError(f"'domain' must be a domain's name (GET /v1/domains), not {label['domain']!r}")
             if not isinstance(label.get("reference"), dict):
-                raise LabelError("a label with 'domain' needs 'reference', an object: "
-                                 '{"domain": "math", "reference": {"answer": "42"}}')
+                raise LabelError(
+                    "a label with 'domain' needs 'reference', an object: "
+                    '{"domain": "math", "reference": {"answer": "42"}}'
+                )
             return label["domain"], label["reference"]
         if "inputs" in label and "outputs" in label:
             return "code", _code_reference(label)
         return domain, label
     if isinstance(label, bool) or not isinstance(label, (str, int, float)):
-        raise LabelError(f"a label must be a string, a number or an object, not {type(label).__name__}: "
-                         'send the answer ("42") or an item {"domain": ..., "reference": {...}}')
+        raise LabelError(
+            f"a label must be a string, a number or an object, not {type(label).__name__}: "
+            'send the answer ("42") or an item {"domain": ..., "reference": {...}}'
+        )
     if domain not in ANSWER_DOMAINS:
-        raise LabelError(f"a plain label is an answer, but this sample's domain is {domain!r}: send "
-                         f'{{"domain": "{domain}", "reference": {{...}}}} (GET /v1/domains lists each reference)')
+        raise LabelError(
+            f"a plain label is an answer, but this sample's domain is {domain!r}: send "
+            f'{{"domain": "{domain}", "reference": {{...}}}} (GET /v1/domains lists each reference)'
+        )
     return domain, {"answer": str(label)}
 
 
-def to_item(response: str, label, data_source: str | None = None, default_domain: str = "math",
-            sources: dict | None = None) -> dict:
+def to_item(
+    response: str, label, data_source: str | None = None, default_domain: str = "math", sources: dict | None = None
+) -> dict:
     """Our wire item for one sample."""
     domain, reference = parse_label(label, data_source, default_domain, sources)
     return {"domain": domain, "response": response, "reference": reference}

@@ -10,6 +10,7 @@ import threading
 import weakref
 
 from reward_service.client import RewardClient
+from reward_service.schemas import Result
 
 __all__ = ["Service", "URL_ENV"]
 
@@ -17,6 +18,8 @@ URL_ENV = "PRORL_REWARD_URL"
 
 
 class Service:
+    """The reward service as a framework module reaches it: URLs, key, and a client per event loop."""
+
     def __init__(self, url: str | list[str] | None = None, api_key: str | None = None, **client_options):
         urls = url or os.environ.get(URL_ENV, "")
         urls = [u.strip() for u in urls.split(",") if u.strip()] if isinstance(urls, str) else list(urls)
@@ -38,7 +41,7 @@ class Service:
         self.__dict__.update(state)
         self._clients, self._loop, self._loop_pid, self._lock = weakref.WeakKeyDictionary(), None, 0, threading.Lock()
 
-    async def score(self, items: list[dict]) -> list[dict | None]:
+    async def score(self, items: list[dict]) -> list[Result | None]:
         """Results in order; None where an item could not be scored (after the client's retries)."""
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
@@ -46,7 +49,7 @@ class Service:
             client = self._clients[loop] = RewardClient(self.urls, api_key=self.api_key, **self.options)
         return await client.score(items)
 
-    def score_sync(self, items: list[dict]) -> list[dict | None]:
+    def score_sync(self, items: list[dict]) -> list[Result | None]:
         """`score` from sync code, on any thread: runs on this object's background loop."""
         with self._lock:
             if self._loop is None or self._loop_pid != os.getpid():  # a fork copies the loop, not its thread

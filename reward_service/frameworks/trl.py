@@ -17,6 +17,7 @@ import logging
 from reward_service.client import AuthError
 from reward_service.frameworks.labels import LabelError, to_item
 from reward_service.frameworks.service import Service
+from reward_service.schemas import Result
 
 __all__ = ["ProrlReward", "AsyncProrlReward", "completion_text"]
 
@@ -41,10 +42,19 @@ def completion_text(completion) -> str:
 class ProrlReward:
     """Call with TRL's (prompts, completions, **columns); returns a float or None per completion."""
 
-    def __init__(self, url: str | list[str] | None = None, *, label_column: str | None = None,
-                 data_source_column: str = "data_source", default_domain: str = "math",
-                 data_sources: dict | None = None, api_key: str | None = None, timeout_s: float | None = None,
-                 name: str = "prorl", **client_options):
+    def __init__(
+        self,
+        url: str | list[str] | None = None,
+        *,
+        label_column: str | None = None,
+        data_source_column: str = "data_source",
+        default_domain: str = "math",
+        data_sources: dict | None = None,
+        api_key: str | None = None,
+        timeout_s: float | None = None,
+        name: str = "prorl",
+        **client_options,
+    ):
         self.service = Service(url, api_key, **client_options)
         self.label_column, self.data_source_column = label_column, data_source_column
         self.default_domain, self.data_sources, self.timeout_s = default_domain, data_sources, timeout_s
@@ -53,9 +63,11 @@ class ProrlReward:
     def _items(self, completions: list, columns: dict) -> list[dict | None]:
         column = self.label_column or next((c for c in LABEL_COLUMNS if c in columns), None)
         if column not in columns:
-            raise ValueError(f"no label column {column or ' / '.join(LABEL_COLUMNS)!r} among the dataset's columns "
-                             f"{sorted(k for k in columns if k not in ('completion_ids', 'trainer_state'))}: "
-                             "pass label_column=")
+            raise ValueError(
+                f"no label column {column or ' / '.join(LABEL_COLUMNS)!r} among the dataset's columns "
+                f"{sorted(k for k in columns if k not in ('completion_ids', 'trainer_state'))}: "
+                "pass label_column="
+            )
         sources = columns.get(self.data_source_column) or [None] * len(completions)
         items, errors = [], []
         for completion, label, source in zip(completions, columns[column], sources):
@@ -75,11 +87,12 @@ class ProrlReward:
         return items
 
     @staticmethod
-    def _rewards(items: list[dict | None], results: list[dict | None]) -> list[float | None]:
-        rewards = iter(None if r is None or r["status"] == "error" else float(r["reward"]) for r in results)
+    def _rewards(items: list[dict | None], results: list[Result | None]) -> list[float | None]:
+        rewards = iter(None if r is None or r.status == "error" else r.reward for r in results)
         return [next(rewards) if item is not None else None for item in items]
 
     def __call__(self, prompts, completions, **columns) -> list[float | None]:
+        """TRL's reward function call: one reward per completion, None where it could not be scored."""
         items = self._items(completions, columns)
         try:
             results = self.service.score_sync([i for i in items if i is not None])
@@ -89,7 +102,10 @@ class ProrlReward:
 
 
 class AsyncProrlReward(ProrlReward):
+    """`ProrlReward` as a coroutine, for TRL's async reward functions."""
+
     async def __call__(self, prompts, completions, **columns) -> list[float | None]:
+        """TRL's async reward function call: one reward per completion, None where it could not be scored."""
         items = self._items(completions, columns)
         try:
             results = await self.service.score([i for i in items if i is not None])

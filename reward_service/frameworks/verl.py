@@ -15,6 +15,7 @@ import functools
 
 from reward_service.frameworks.labels import to_item
 from reward_service.frameworks.service import Service
+from reward_service.schemas import Result
 
 __all__ = ["compute_score", "compute_score_async"]
 
@@ -26,33 +27,48 @@ def _service(url, api_key) -> Service:
     return Service(url, api_key)
 
 
-def _request(data_source, solution_str, ground_truth, url=None, api_key=None, default_domain="math",
-             data_sources=None, timeout_s=None, **others) -> tuple[Service, dict]:
+def _request(
+    data_source,
+    solution_str,
+    ground_truth,
+    url=None,
+    api_key=None,
+    default_domain="math",
+    data_sources=None,
+    timeout_s=None,
+    **others,
+) -> tuple[Service, dict]:
     unknown = set(others) - _VERL_PASSES
     if unknown:
-        raise TypeError(f"unknown reward_kwargs {sorted(unknown)}: this compute_score takes url, api_key, "
-                        "default_domain, data_sources, timeout_s")
+        raise TypeError(
+            f"unknown reward_kwargs {sorted(unknown)}: this compute_score takes url, api_key, "
+            "default_domain, data_sources, timeout_s"
+        )
     item = to_item(solution_str, ground_truth, data_source, default_domain, data_sources)
     if timeout_s is not None:
         item["options"] = {"timeout_s": timeout_s}
     return _service(url if url is None or isinstance(url, str) else tuple(url), api_key), item
 
 
-def _score(result: dict | None, data_source) -> dict:
-    if result is None or result["status"] == "error":
-        why = "see the log above" if result is None else result["detail"]
-        raise RuntimeError(f"prorl reward service could not score a {data_source!r} sample ({why}); "
-                           "not returning 0 for it: check the service")
-    return {"score": result["reward"], "acc": float(result["status"] == "correct"), "prorl_status": result["status"]}
+def _score(result: Result | None, data_source) -> dict:
+    if result is None or result.status == "error":
+        why = "see the log above" if result is None else result.detail
+        raise RuntimeError(
+            f"prorl reward service could not score a {data_source!r} sample ({why}); "
+            "not returning 0 for it: check the service"
+        )
+    return {"score": result.reward, "acc": float(result.status == "correct"), "prorl_status": result.status}
 
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs) -> dict:
+    """veRL's `custom_reward_function`: score, acc and our status for one sample."""
     service, item = _request(data_source, solution_str, ground_truth, **kwargs)
     [result] = service.score_sync([item])
     return _score(result, data_source)
 
 
 async def compute_score_async(data_source, solution_str, ground_truth, extra_info=None, **kwargs) -> dict:
+    """`compute_score` for veRL's async reward loop."""
     service, item = _request(data_source, solution_str, ground_truth, **kwargs)
     [result] = await service.score([item])
     return _score(result, data_source)

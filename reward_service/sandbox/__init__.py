@@ -39,6 +39,6 @@ command line), `pool` (the warm pool the service scores with), `proxy` (`prorl s
 natively, without a sandbox, for benchmarks); `dockerfiles/` links to the top-level sandboxes/ so the wheel ships them.
 """
 
-# SandboxPool is imported from reward_service.sandbox.pool (this package stays light for images.py)
+# SandboxPool is imported from reward_service.sandbox.warm_pool (this package stays light for images.py)
 
 __all__: list[str] = []

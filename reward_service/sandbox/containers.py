@@ -11,6 +11,7 @@ import sys
 import uuid
 from dataclasses import dataclass
 
+from reward_service.config import Settings
 from reward_service.sandbox.images import INSIDE
 
 __all__ = ["Limits", "Container", "docker_command", "native_command", "new_owner", "LABEL", "remove_containers"]
@@ -21,11 +22,18 @@ _LINE_LIMIT = 256 * 2**20
 
 @dataclass(frozen=True)
 class Limits:
-    memory_mb: int = 1024
-    cpus: float = 1.0
-    pids: int = 64
-    tmpfs_mb: int = 128
-    nofile: int = 256
+    """A container's limits; their defaults live in Settings (`REWARD_SANDBOX_*`), see `of`."""
+
+    memory_mb: int
+    cpus: float
+    pids: int
+    tmpfs_mb: int
+    nofile: int = 256  # open files per process: the runner and a program need a few dozen
+
+    @classmethod
+    def of(cls, settings: Settings) -> "Limits":
+        """The limits `settings` sets."""
+        return cls(settings.sandbox_memory_mb, settings.sandbox_cpus, settings.sandbox_pids, settings.sandbox_tmpfs_mb)
 
 
 def new_owner() -> str:
@@ -37,21 +45,56 @@ def docker_command(image: str, limits: Limits, owner: str) -> list[str]:
     """Every isolation flag of the threat model in reward_service/sandbox/__init__.py."""
     size = limits.tmpfs_mb * 2**20
     return [
-        "docker", "run", "-i", "--rm", "--name", f"prorl-sbx-{uuid.uuid4().hex[:12]}",
-        "--label", LABEL, "--label", f"prorl.owner={owner}", "--log-driver", "none",
-        "--network", "none", "--ipc", "private", "--hostname", "sandbox",
+        "docker",
+        "run",
+        "-i",
+        "--rm",
+        "--name",
+        f"prorl-sbx-{uuid.uuid4().hex[:12]}",
+        "--label",
+        LABEL,
+        "--label",
+        f"prorl.owner={owner}",
+        "--log-driver",
+        "none",
+        "--network",
+        "none",
+        "--ipc",
+        "private",
+        "--hostname",
+        "sandbox",
         # Inode caps too: a million empty files would cost memory and a slow reset, not space.
-        "--read-only", "--tmpfs", f"/tmp:rw,exec,nosuid,nodev,size={size},nr_inodes=4096,mode=1777",
-        "--tmpfs", "/dev/shm:rw,noexec,nosuid,nodev,size=16m,nr_inodes=256,mode=1777",
-        "--user", "10001:10001", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-        "--pids-limit", str(limits.pids), "--memory", f"{limits.memory_mb}m",
-        "--memory-swap", f"{limits.memory_mb}m", "--cpus", str(limits.cpus),
-        "--ulimit", f"nofile={limits.nofile}:{limits.nofile}", "--ulimit", f"fsize={size}:{size}",
-        "--ulimit", "core=0", image,
+        "--read-only",
+        "--tmpfs",
+        f"/tmp:rw,exec,nosuid,nodev,size={size},nr_inodes=4096,mode=1777",
+        "--tmpfs",
+        "/dev/shm:rw,noexec,nosuid,nodev,size=16m,nr_inodes=256,mode=1777",
+        "--user",
+        "10001:10001",
+        "--cap-drop",
+        "ALL",
+        "--security-opt",
+        "no-new-privileges",
+        "--pids-limit",
+        str(limits.pids),
+        "--memory",
+        f"{limits.memory_mb}m",
+        "--memory-swap",
+        f"{limits.memory_mb}m",
+        "--cpus",
+        str(limits.cpus),
+        "--ulimit",
+        f"nofile={limits.nofile}:{limits.nofile}",
+        "--ulimit",
+        f"fsize={size}:{size}",
+        "--ulimit",
+        "core=0",
+        image,
     ]
 
 
 def native_command() -> list[str]:
+    """The runner as a plain local process (benchmarks and tests of our own programs only: no isolation)."""
     return [sys.executable, "-E", "-s", "-S", "-B", str(INSIDE / "runner.py"), "--native"]
 
 
@@ -66,15 +109,22 @@ class Container:
         self.jobs = 0
 
     async def start(self, timeout: float) -> None:
+        """Start the runner and wait for its greeting; RuntimeError if it does not come."""
         self.proc = await asyncio.create_subprocess_exec(
-            *self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=self.env, limit=_LINE_LIMIT, start_new_session=True,
+            *self.command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=self.env,
+            limit=_LINE_LIMIT,
+            start_new_session=True,
         )
         hello = await self._read(timeout)
         if hello.get("ready") is not True:
             raise RuntimeError(f"unexpected greeting from the sandbox: {str(hello)[:200]}")
 
     async def run(self, job: dict, timeout: float) -> dict:
+        """Send one job and return the runner's result; RuntimeError when it is gone or too slow."""
         self.jobs += 1
         try:
             self.proc.stdin.write(json.dumps(job).encode() + b"\n")
@@ -120,8 +170,13 @@ class Container:
         """Remove at once, even when the runner is stuck in a job."""
         if self.name:
             rm = await asyncio.create_subprocess_exec(
-                "docker", "rm", "-f", self.name, env=self.env,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                "docker",
+                "rm",
+                "-f",
+                self.name,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             try:
                 await asyncio.wait_for(rm.wait(), 30)
@@ -137,7 +192,10 @@ def remove_containers(env: dict, owner: str | None = None, only_dead_owners: boo
     owner process on this host is gone: what a crashed service left behind."""
     listed = subprocess.run(
         ["docker", "ps", "-a", "--filter", f"label={LABEL}", "--format", '{{.ID}} {{.Label "prorl.owner"}}'],
-        env=env, capture_output=True, text=True, timeout=30,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     doomed = []
     for line in listed.stdout.splitlines():

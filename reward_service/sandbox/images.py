@@ -16,8 +16,18 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "BUILD_HINT", "image_tag", "image_exists", "engine_problem", "build", "docker_env",
-           "base_image", "docker_build", "remove_older"]
+__all__ = [
+    "LANGUAGES",
+    "BUILD_HINT",
+    "image_tag",
+    "image_exists",
+    "engine_problem",
+    "build",
+    "docker_env",
+    "base_image",
+    "docker_build",
+    "remove_older",
+]
 
 LANGUAGES = ("python", "cpp")
 INSIDE = Path(__file__).parent / "inside"
@@ -29,8 +39,14 @@ DEFAULT_MIRROR = "http://deb.debian.org/debian"
 BUILD_HINT = "`prorl sandbox build` (or `prorl images build` for the whole stack)"
 # debootstrap leaves its .deb files and apt lists behind, and documentation nobody reads in a
 # container: a third of the base. Later `apt-get install`s skip them too (as the -slim images do).
-_SLIM = ["var/cache/apt/archives/*.deb", "var/lib/apt/lists/*", "usr/share/doc/*", "usr/share/man/*",
-         "usr/share/info/*", "usr/share/locale/*"]
+_SLIM = [
+    "var/cache/apt/archives/*.deb",
+    "var/lib/apt/lists/*",
+    "usr/share/doc/*",
+    "usr/share/man/*",
+    "usr/share/info/*",
+    "usr/share/locale/*",
+]
 _NODOC = """path-exclude /usr/share/doc/*
 path-include /usr/share/doc/*/copyright
 path-exclude /usr/share/man/*
@@ -40,6 +56,7 @@ path-exclude /usr/share/locale/*
 
 
 def docker_env(docker_host: str | None) -> dict:
+    """The environment for the docker command line, with DOCKER_HOST set when `docker_host` is given."""
     return {**os.environ, "DOCKER_HOST": docker_host} if docker_host else dict(os.environ)
 
 
@@ -51,6 +68,7 @@ def _dockerfile(language: str) -> Path:
 
 
 def image_tag(language: str) -> str:
+    """The sandbox image tag for `language`: a digest of the runner sources and the language's Dockerfile."""
     digest = hashlib.sha256()
     for path in [*sorted(INSIDE.glob("*.py")), _dockerfile(language)]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -62,6 +80,7 @@ def _docker(args: list[str], env: dict, timeout: float = 60, **kwargs) -> subpro
 
 
 def image_exists(image: str, env: dict) -> bool:
+    """Whether the engine in `env` has the image `image`."""
     return _docker(["image", "inspect", image], env, timeout=20).returncode == 0
 
 
@@ -73,8 +92,10 @@ def engine_problem(env: dict) -> str | None:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"cannot run the docker command line ({exc}); install Docker first"
     if info.returncode != 0:
-        return (f"the Docker engine is not reachable: {info.stderr.strip()[:300]}; start it, or point "
-                "DOCKER_HOST (REWARD_SANDBOX_DOCKER_HOST for the service) at one")
+        return (
+            f"the Docker engine is not reachable: {info.stderr.strip()[:300]}; start it, or point "
+            "DOCKER_HOST (REWARD_SANDBOX_DOCKER_HOST for the service) at one"
+        )
     return None
 
 
@@ -82,18 +103,25 @@ def _local_base(mirror: str, env: dict, log: Callable[[str], None]) -> str:
     if image_exists(LOCAL_BASE, env):
         return LOCAL_BASE
     if os.geteuid() != 0 or not shutil.which("debootstrap"):
-        raise ValueError("no registry answered and building a base offline needs root and debootstrap "
-                         "(apt-get install debootstrap); or pass --base registry where one is reachable")
+        raise ValueError(
+            "no registry answered and building a base offline needs root and debootstrap "
+            "(apt-get install debootstrap); or pass --base registry where one is reachable"
+        )
     log(f"building {LOCAL_BASE} with debootstrap from {mirror} (about a minute)")
     with tempfile.TemporaryDirectory(prefix="prorl-rootfs-") as root:
-        done = subprocess.run(["debootstrap", "--variant=minbase", "--include=python3", "bookworm", root, mirror],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            ["debootstrap", "--variant=minbase", "--include=python3", "bookworm", root, mirror],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise ValueError(f"debootstrap from {mirror} failed: {(done.stdout + done.stderr)[-1500:]}")
         subprocess.run(["sh", "-c", "rm -rf " + " ".join(_SLIM)], cwd=root, check=True)
         Path(root, "etc/dpkg/dpkg.cfg.d/01-nodoc").write_text(_NODOC)
         tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
-        done = subprocess.run(["docker", "import", "-", LOCAL_BASE], stdin=tar.stdout, env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            ["docker", "import", "-", LOCAL_BASE], stdin=tar.stdout, env=env, capture_output=True, text=True
+        )
         tar.wait()
         if done.returncode != 0:
             raise ValueError(f"docker import failed: {done.stderr.strip()}")
@@ -116,8 +144,16 @@ def base_image(stock: str, base: str, mirror: str, env: dict, log: Callable[[str
     return _local_base(mirror, env, log)
 
 
-def docker_build(tag: str, context: Path, env: dict, log: Callable[[str], None], dockerfile: Path | None = None,
-                 build_args: dict | None = None, labels: dict | None = None, timeout: float = 1800) -> None:
+def docker_build(
+    tag: str,
+    context: Path,
+    env: dict,
+    log: Callable[[str], None],
+    dockerfile: Path | None = None,
+    build_args: dict | None = None,
+    labels: dict | None = None,
+    timeout: float = 1800,
+) -> None:
     """`docker build --network host` (so RUN steps reach the package mirrors), failing with the
     build's last output."""
     command = ["docker", "build", "--network", "host", "-t", tag]
@@ -134,8 +170,14 @@ def docker_build(tag: str, context: Path, env: dict, log: Callable[[str], None],
     log(f"built {tag}")
 
 
-def build(languages=LANGUAGES, base: str = "auto", mirror: str = DEFAULT_MIRROR, force: bool = False,
-          docker_host: str | None = None, log: Callable[[str], None] = print) -> list[str]:
+def build(
+    languages=LANGUAGES,
+    base: str = "auto",
+    mirror: str = DEFAULT_MIRROR,
+    force: bool = False,
+    docker_host: str | None = None,
+    log: Callable[[str], None] = print,
+) -> list[str]:
     """Build the sandbox images that are missing (all with `force`); returns their tags."""
     env = docker_env(docker_host)
     problem = engine_problem(env)
@@ -152,8 +194,9 @@ def build(languages=LANGUAGES, base: str = "auto", mirror: str = DEFAULT_MIRROR,
         with tempfile.TemporaryDirectory(prefix="prorl-image-") as context:
             shutil.copy(_dockerfile(language), Path(context) / "Dockerfile")
             shutil.copytree(INSIDE, Path(context) / "inside", ignore=shutil.ignore_patterns("__pycache__"))
-            docker_build(tag, Path(context), env, log, build_args={"BASE_IMAGE": base_tag},
-                         labels={"prorl.sandbox.image": "1"})
+            docker_build(
+                tag, Path(context), env, log, build_args={"BASE_IMAGE": base_tag}, labels={"prorl.sandbox.image": "1"}
+            )
         remove_older(tag, env, log)
     return tags
 

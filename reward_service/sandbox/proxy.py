@@ -66,6 +66,8 @@ class Unreachable(Refused):
 
 @dataclass(frozen=True)
 class Policy:
+    """The caps the gate enforces on every sandbox container created through it."""
+
     max_containers: int = 256
     max_memory_mb: int = 4096
     max_cpus: float = 4.0
@@ -88,48 +90,83 @@ def _count(value) -> int | None:
 
 
 def _check_config(body: dict) -> None:
-    _want(isinstance(body.get("Image"), str) and _IMAGE.fullmatch(body["Image"]) is not None,
-          f"image {body.get('Image')!r} is not a sandbox image (prorl-sandbox-<language>:<digest>)")
+    _want(
+        isinstance(body.get("Image"), str) and _IMAGE.fullmatch(body["Image"]) is not None,
+        f"image {body.get('Image')!r} is not a sandbox image (prorl-sandbox-<language>:<digest>)",
+    )
     labels = body.get("Labels") or {}
     _want(isinstance(labels, dict) and LABEL in labels, f"the container lacks the {LABEL} label")
-    _want(set(labels) <= {LABEL, OWNER_LABEL} and all(isinstance(v, str) for v in labels.values()),
-          f"labels other than {LABEL} and {OWNER_LABEL}: {sorted(labels)}")
+    _want(
+        set(labels) <= {LABEL, OWNER_LABEL} and all(isinstance(v, str) for v in labels.values()),
+        f"labels other than {LABEL} and {OWNER_LABEL}: {sorted(labels)}",
+    )
     _want(body.get("User") == "10001:10001", f"user {body.get('User')!r}: sandboxes run as 10001:10001")
-    _want(_empty(body.get("Entrypoint")) and _empty(body.get("Cmd")), "the image's own entrypoint must run (no Entrypoint or Cmd)")
+    _want(
+        _empty(body.get("Entrypoint")) and _empty(body.get("Cmd")),
+        "the image's own entrypoint must run (no Entrypoint or Cmd)",
+    )
 
 
 def _check_host(host: dict, policy: Policy) -> None:
     memory = _count(host.get("Memory"))
-    _want(memory is not None and 0 < memory <= policy.max_memory_mb * 2**20,
-          f"memory {host.get('Memory')!r}: must be set and at most {policy.max_memory_mb} MB")
+    _want(
+        memory is not None and 0 < memory <= policy.max_memory_mb * 2**20,
+        f"memory {host.get('Memory')!r}: must be set and at most {policy.max_memory_mb} MB",
+    )
     _want(_count(host.get("MemorySwap")) == memory, "swap is not allowed (MemorySwap must equal Memory)")
     cpus = _count(host.get("NanoCpus"))
-    _want(cpus is not None and 0 < cpus <= policy.max_cpus * 1e9,
-          f"NanoCpus {host.get('NanoCpus')!r}: must be set and at most {policy.max_cpus} CPUs")
+    _want(
+        cpus is not None and 0 < cpus <= policy.max_cpus * 1e9,
+        f"NanoCpus {host.get('NanoCpus')!r}: must be set and at most {policy.max_cpus} CPUs",
+    )
     pids = _count(host.get("PidsLimit"))
-    _want(pids is not None and 0 < pids <= policy.max_pids, f"PidsLimit {host.get('PidsLimit')!r}: must be set and at most {policy.max_pids}")
-    _want(host.get("NetworkMode") == "none", f"network mode {host.get('NetworkMode')!r}: sandboxes have no network (none)")
+    _want(
+        pids is not None and 0 < pids <= policy.max_pids,
+        f"PidsLimit {host.get('PidsLimit')!r}: must be set and at most {policy.max_pids}",
+    )
+    _want(
+        host.get("NetworkMode") == "none", f"network mode {host.get('NetworkMode')!r}: sandboxes have no network (none)"
+    )
     _want(host.get("Privileged") is False, "privileged containers are not allowed")
     _want(host.get("ReadonlyRootfs") is True, "the root filesystem must be read-only")
-    _want(isinstance(host.get("CapDrop"), list) and [str(c).upper() for c in host["CapDrop"]] == ["ALL"],
-          f"CapDrop must be ['ALL'], got {host.get('CapDrop')!r}")
-    _want(host.get("SecurityOpt") in (["no-new-privileges"], ["no-new-privileges:true"]),
-          f"SecurityOpt must be ['no-new-privileges'], got {host.get('SecurityOpt')!r}")
+    _want(
+        isinstance(host.get("CapDrop"), list) and [str(c).upper() for c in host["CapDrop"]] == ["ALL"],
+        f"CapDrop must be ['ALL'], got {host.get('CapDrop')!r}",
+    )
+    _want(
+        host.get("SecurityOpt") in (["no-new-privileges"], ["no-new-privileges:true"]),
+        f"SecurityOpt must be ['no-new-privileges'], got {host.get('SecurityOpt')!r}",
+    )
     _want(host.get("IpcMode") == "private", f"IPC mode {host.get('IpcMode')!r}: must be private")
     tmpfs = host.get("Tmpfs") or {}
-    _want(isinstance(tmpfs, dict) and set(tmpfs) <= set(policy.tmpfs) and all(isinstance(v, str) for v in tmpfs.values()),
-          f"tmpfs mounts {tmpfs!r}: only {list(policy.tmpfs)}")
+    _want(
+        isinstance(tmpfs, dict) and set(tmpfs) <= set(policy.tmpfs) and all(isinstance(v, str) for v in tmpfs.values()),
+        f"tmpfs mounts {tmpfs!r}: only {list(policy.tmpfs)}",
+    )
     log_config = host.get("LogConfig")
     _want(isinstance(log_config, dict) and log_config.get("Type") == "none", "the log driver must be none")
-    _want(host.get("Runtime", "") in policy.runtimes, f"runtime {host.get('Runtime')!r}: allowed {list(policy.runtimes)}")
+    _want(
+        host.get("Runtime", "") in policy.runtimes, f"runtime {host.get('Runtime')!r}: allowed {list(policy.runtimes)}"
+    )
     # null means Docker's default masking of /proc and /sys; an empty list unmasks them all.
-    _want(host.get("MaskedPaths") is None and host.get("ReadonlyPaths") is None, "MaskedPaths/ReadonlyPaths must be left unset")
+    _want(
+        host.get("MaskedPaths") is None and host.get("ReadonlyPaths") is None,
+        "MaskedPaths/ReadonlyPaths must be left unset",
+    )
     restart = host.get("RestartPolicy") or {}
     _want(isinstance(restart, dict) and restart.get("Name", "") in ("", "no"), "restart policies are not allowed")
     ulimits = host.get("Ulimits") or []
-    _want(isinstance(ulimits, list) and all(isinstance(u, dict) and u.get("Name") in _ULIMITS and _count(u.get("Soft")) is not None
-                                            and _count(u.get("Hard")) is not None for u in ulimits),
-          f"ulimits {ulimits!r}: only {', '.join(_ULIMITS)}")
+    _want(
+        isinstance(ulimits, list)
+        and all(
+            isinstance(u, dict)
+            and u.get("Name") in _ULIMITS
+            and _count(u.get("Soft")) is not None
+            and _count(u.get("Hard")) is not None
+            for u in ulimits
+        ),
+        f"ulimits {ulimits!r}: only {', '.join(_ULIMITS)}",
+    )
     score = _count(host.get("OomScoreAdj") or 0)
     _want(score is not None and 0 <= score <= 1000, "OomScoreAdj may not lower the OOM score")
 
@@ -139,10 +176,35 @@ _ULIMITS = ("nofile", "fsize", "core", "stack")
 # rebuilt from what was checked: Docker reads JSON keys case-insensitively (`privileged` is
 # `Privileged`), so a key of any other spelling is refused when set and dropped when empty.
 _CONFIG_CHECKED = {"Image", "Labels", "User", "Entrypoint", "Cmd"}
-_CONFIG_FREE = {"Hostname", "Domainname", "AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin",
-                "StdinOnce", "WorkingDir", "NetworkDisabled", "StopSignal", "StopTimeout"}
-_HOST_CHECKED = {"Memory", "MemorySwap", "NanoCpus", "PidsLimit", "NetworkMode", "Privileged", "ReadonlyRootfs", "CapDrop",
-                 "SecurityOpt", "IpcMode", "Tmpfs", "Runtime", "OomScoreAdj"}
+_CONFIG_FREE = {
+    "Hostname",
+    "Domainname",
+    "AttachStdin",
+    "AttachStdout",
+    "AttachStderr",
+    "Tty",
+    "OpenStdin",
+    "StdinOnce",
+    "WorkingDir",
+    "NetworkDisabled",
+    "StopSignal",
+    "StopTimeout",
+}
+_HOST_CHECKED = {
+    "Memory",
+    "MemorySwap",
+    "NanoCpus",
+    "PidsLimit",
+    "NetworkMode",
+    "Privileged",
+    "ReadonlyRootfs",
+    "CapDrop",
+    "SecurityOpt",
+    "IpcMode",
+    "Tmpfs",
+    "Runtime",
+    "OomScoreAdj",
+}
 _HOST_FREE = {"AutoRemove", "ConsoleSize", "Isolation", "CgroupnsMode", "ShmSize", "MemorySwappiness"}
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -151,7 +213,9 @@ def _kept(section: dict, where: str, checked: set, free: set) -> dict:
     kept = {}
     for key, value in section.items():
         if key in checked or key in free:
-            _want(key in checked or isinstance(value, _SCALARS) or key == "ConsoleSize", f"{where}{key}: unexpected value")
+            _want(
+                key in checked or isinstance(value, _SCALARS) or key == "ConsoleSize", f"{where}{key}: unexpected value"
+            )
             kept[key] = value
         elif not _empty(value):
             raise Refused(f"{where}{key} is not allowed for a sandbox (got {json.dumps(value)[:120]})")
@@ -166,17 +230,32 @@ def check_create(query: dict, body, policy: Policy) -> bytes:
     _check_config(body)
     _check_host(host, policy)
     names = query.get("name", [""])
-    _want(len(names) == 1 and _NAME.fullmatch(names[0]) is not None, f"container name {names!r}: must be prorl-sbx-<hex>")
+    _want(
+        len(names) == 1 and _NAME.fullmatch(names[0]) is not None, f"container name {names!r}: must be prorl-sbx-<hex>"
+    )
     endpoints = (body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
     _want(isinstance(endpoints, dict) and set(endpoints) <= {"none"}, "network endpoints other than none")
-    config = _kept({k: v for k, v in body.items() if k not in ("HostConfig", "NetworkingConfig")}, "", _CONFIG_CHECKED,
-                   _CONFIG_FREE)
-    host_config = _kept({k: v for k, v in host.items() if k not in ("LogConfig", "Ulimits", "RestartPolicy", "MaskedPaths",
-                                                                    "ReadonlyPaths")},
-                        "HostConfig.", _HOST_CHECKED, _HOST_FREE)
+    config = _kept(
+        {k: v for k, v in body.items() if k not in ("HostConfig", "NetworkingConfig")},
+        "",
+        _CONFIG_CHECKED,
+        _CONFIG_FREE,
+    )
+    host_config = _kept(
+        {
+            k: v
+            for k, v in host.items()
+            if k not in ("LogConfig", "Ulimits", "RestartPolicy", "MaskedPaths", "ReadonlyPaths")
+        },
+        "HostConfig.",
+        _HOST_CHECKED,
+        _HOST_FREE,
+    )
     host_config["LogConfig"] = {"Type": "none", "Config": {}}
     host_config["RestartPolicy"] = {"Name": "no"}
-    host_config["Ulimits"] = [{"Name": u["Name"], "Soft": u["Soft"], "Hard": u["Hard"]} for u in host.get("Ulimits") or []]
+    host_config["Ulimits"] = [
+        {"Name": u["Name"], "Soft": u["Soft"], "Hard": u["Hard"]} for u in host.get("Ulimits") or []
+    ]
     return json.dumps({**config, "HostConfig": host_config}).encode()
 
 
@@ -203,7 +282,9 @@ class Request:
     def encode(self, keep_upgrade: bool) -> bytes:
         """The head rebuilt from the parsed fields: what the engine reads is what was checked."""
         lines = [f"{self.method} {self.target} HTTP/1.1"]
-        lines += [f"{k}: {v}" for k, v in self.headers if k.lower() not in _HOP_BY_HOP and k.lower() != "content-length"]
+        lines += [
+            f"{k}: {v}" for k, v in self.headers if k.lower() not in _HOP_BY_HOP and k.lower() != "content-length"
+        ]
         if self.body or self.method in ("POST", "PUT"):
             lines.append(f"Content-Length: {len(self.body)}")
         lines += ["Connection: Upgrade", "Upgrade: tcp"] if keep_upgrade else ["Connection: close"]
@@ -218,18 +299,29 @@ async def read_request(reader: asyncio.StreamReader) -> Request:
     text = head.decode("latin-1")
     request_line, *lines = text[:-4].split("\r\n")
     parts = request_line.split(" ")
-    _want(len(parts) == 3 and parts[2] in ("HTTP/1.1", "HTTP/1.0") and _TOKEN.fullmatch(parts[0]) is not None
-          and parts[1].startswith("/") and parts[1].isprintable(), f"malformed request line {request_line[:100]!r}")
+    _want(
+        len(parts) == 3
+        and parts[2] in ("HTTP/1.1", "HTTP/1.0")
+        and _TOKEN.fullmatch(parts[0]) is not None
+        and parts[1].startswith("/")
+        and parts[1].isprintable(),
+        f"malformed request line {request_line[:100]!r}",
+    )
     headers = []
     for line in lines:
         name, sep, value = line.partition(":")
-        _want(sep == ":" and _TOKEN.fullmatch(name) is not None and value.strip().isprintable(), f"malformed header {line[:100]!r}")
+        _want(
+            sep == ":" and _TOKEN.fullmatch(name) is not None and value.strip().isprintable(),
+            f"malformed header {line[:100]!r}",
+        )
         headers.append((name, value.strip()))
     names = [k.lower() for k, _ in headers]
     _want("transfer-encoding" not in names, "chunked request bodies are not accepted; send a Content-Length")
     _want(names.count("content-length") <= 1, "more than one Content-Length")
     length = next((v for k, v in headers if k.lower() == "content-length"), "0")
-    _want(length.isdigit() and int(length) <= _BODY_LIMIT, f"Content-Length {length[:20]!r}: at most {_BODY_LIMIT} bytes")
+    _want(
+        length.isdigit() and int(length) <= _BODY_LIMIT, f"Content-Length {length[:20]!r}: at most {_BODY_LIMIT} bytes"
+    )
     body = await reader.readexactly(int(length)) if int(length) else b""
     return Request(parts[0], parts[1], headers, body)
 
@@ -244,8 +336,10 @@ class Gate:
         try:
             return await asyncio.open_unix_connection(self.socket_path, limit=_HEAD_LIMIT)
         except OSError as exc:
-            raise Unreachable(f"the Docker engine is not reachable at {self.socket_path} ({exc.strerror or exc}); "
-                              "start it, or mount its socket into the proxy") from None
+            raise Unreachable(
+                f"the Docker engine is not reachable at {self.socket_path} ({exc.strerror or exc}); "
+                "start it, or mount its socket into the proxy"
+            ) from None
 
     async def engine_json(self, method: str, path: str):
         """One small request of our own to the engine; its JSON answer (None on 404)."""
@@ -293,12 +387,21 @@ class Gate:
             except ValueError:
                 raise Refused("the create body is not JSON") from None
             request.body = check_create(query, body, self.policy)
-            alive = await self.engine_json("GET", "/containers/json?all=1&filters=" + quote(json.dumps({"label": [LABEL]})))
+            alive = await self.engine_json(
+                "GET", "/containers/json?all=1&filters=" + quote(json.dumps({"label": [LABEL]}))
+            )
             _want(len(alive) < self.policy.max_containers, f"{len(alive)} sandboxes exist already (--max-containers)")
             return
         m = re.fullmatch(r"/containers/([A-Za-z0-9][A-Za-z0-9_.-]*)(/(attach|start|wait|kill|json|resize))?", path)
-        allowed = {None: "DELETE", "attach": "POST", "start": "POST", "wait": "POST", "kill": "POST", "json": "GET",
-                   "resize": "POST"}
+        allowed = {
+            None: "DELETE",
+            "attach": "POST",
+            "start": "POST",
+            "wait": "POST",
+            "kill": "POST",
+            "json": "GET",
+            "resize": "POST",
+        }
         if m and allowed[m.group(3)] == method:
             _want(m.group(3) != "attach" or request.upgrade(), "attach must upgrade the connection")
             await self.sandbox_container(m.group(1))
@@ -313,7 +416,7 @@ def _dechunk(data: bytes) -> bytes:
         size = int(size_line.split(b";")[0], 16)
         if size == 0:
             break
-        out, data = out + data[:size], data[size + 2:]
+        out, data = out + data[:size], data[size + 2 :]
     return out
 
 
@@ -330,11 +433,15 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 def _refusal(exc: Refused) -> bytes:
-    message = {403: f"sandbox proxy refused this request: {exc}", 502: f"sandbox proxy: {exc}"}.get(exc.status, str(exc))
+    message = {403: f"sandbox proxy refused this request: {exc}", 502: f"sandbox proxy: {exc}"}.get(
+        exc.status, str(exc)
+    )
     body = json.dumps({"message": message}).encode()
     reason = {403: b"Forbidden", 404: b"Not Found", 502: b"Bad Gateway"}[exc.status]
-    return (b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n"
-            b"Content-Length: %d\r\n\r\n" % (exc.status, reason, len(body))) + body
+    return (
+        b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        b"Content-Length: %d\r\n\r\n" % (exc.status, reason, len(body))
+    ) + body
 
 
 async def handle(gate: Gate, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -374,7 +481,10 @@ async def handle(gate: Gate, reader: asyncio.StreamReader, writer: asyncio.Strea
                 w.close()
 
 
-async def run_proxy(host: str, port: int, socket_path: str, policy: Policy, started: asyncio.Event | None = None) -> None:
+async def run_proxy(
+    host: str, port: int, socket_path: str, policy: Policy, started: asyncio.Event | None = None
+) -> None:
+    """Serve the gate on host:port in front of the engine's socket; sets `started` once it listens."""
     gate = Gate(socket_path, policy)
     server = await asyncio.start_server(lambda r, w: handle(gate, r, w), host, port, limit=_HEAD_LIMIT)
     log.info("sandbox proxy on %s:%d -> %s (max %d containers)", host, port, socket_path, policy.max_containers)

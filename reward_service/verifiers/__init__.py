@@ -17,6 +17,8 @@ __all__ = ["Domain", "DOMAINS", "get_domain", "domain_names", "Verdict", "STATUS
 
 @dataclass(frozen=True)
 class Domain:
+    """A registered domain: its reference and options models, how it is checked, and by which executor."""
+
     name: str
     reference: type[BaseModel]
     verify: Callable[[str, dict, dict], Verdict] | None
@@ -28,23 +30,33 @@ class Domain:
 DOMAINS: dict[str, Domain] = {
     d.name: d
     for d in [
-        Domain("math", math.Reference, math.verify, "final answer checked by sympy equivalence"),
+        Domain("math", math.Reference, math.verify, "final answer checked by sympy equivalence", options=math.Options),
         Domain("code", code.Reference, None, "program run against test cases in a Docker sandbox", "sandbox"),
-        Domain("stem", stem.Reference, stem.verify,
-               "multiple choice by the chosen letter; numbers with units within a relative tolerance"),
+        Domain(
+            "stem",
+            stem.Reference,
+            stem.verify,
+            "multiple choice by the chosen letter; numbers with units within a relative tolerance",
+        ),
         Domain("logic", logic.Reference, logic.verify, "Reasoning Gym puzzle scored by the task's own verifier"),
-        Domain("instruction", instruction.Reference, instruction.verify,
-               "IFEval instructions (all 25 types, strict or loose); reward = fraction followed",
-               options=instruction.Options),
+        Domain(
+            "instruction",
+            instruction.Reference,
+            instruction.verify,
+            "IFEval instructions (all 25 types, strict or loose); reward = fraction followed",
+            options=instruction.Options,
+        ),
     ]
 }
 
 
 def domain_names() -> list[str]:
+    """The registered domains, sorted."""
     return sorted(DOMAINS)
 
 
 def get_domain(name: str) -> Domain:
+    """The domain called `name`; ValueError listing the valid names otherwise."""
     try:
         return DOMAINS[name]
     except KeyError:

@@ -5,14 +5,22 @@
 """
 
 from dataclasses import asdict, dataclass
+from typing import get_args
+
+from reward_service.config import Settings
+from reward_service.schemas import Status
 
 __all__ = ["Verdict", "STATUSES", "correct", "incorrect", "no_answer", "timeout", "error"]
 
-STATUSES = ("correct", "incorrect", "no_answer", "timeout", "error")
+STATUSES: tuple[str, ...] = get_args(Status)  # the wire's list (reward_service.schemas)
+# The longest final answer graded when options carry none (the service always passes REWARD_MAX_ANSWER_CHARS).
+MAX_ANSWER_CHARS: int = Settings.model_fields["max_answer_chars"].default
 
 
 @dataclass(frozen=True)
 class Verdict:
+    """What checking one item found: status, reward, the answer read, and why."""
+
     status: str
     reward: float
     extracted: str | None = None
@@ -20,24 +28,30 @@ class Verdict:
     tests: tuple[dict, ...] | None = None  # per-test outcomes, where a domain runs tests (code)
 
     def as_dict(self) -> dict:
+        """The verdict as a plain dict."""
         return asdict(self)
 
 
 def correct(extracted: str | None, detail: str = "equivalent to the reference") -> Verdict:
+    """Reward 1: the answer is right."""
     return Verdict("correct", 1.0, extracted, detail)
 
 
 def incorrect(extracted: str | None, detail: str = "not equivalent to the reference") -> Verdict:
+    """Reward 0: the answer is wrong."""
     return Verdict("incorrect", 0.0, extracted, detail)
 
 
 def no_answer(detail: str) -> Verdict:
+    """Reward 0: there is no final answer to grade."""
     return Verdict("no_answer", 0.0, None, detail)
 
 
 def timeout(detail: str, extracted: str | None = None) -> Verdict:
+    """Reward 0: the check ran out of time or limits (hostile or huge answers)."""
     return Verdict("timeout", 0.0, extracted, detail)
 
 
 def error(detail: str, extracted: str | None = None) -> Verdict:
+    """Not scored: our side failed; a trainer must drop it, never learn from it."""
     return Verdict("error", 0.0, extracted, detail)

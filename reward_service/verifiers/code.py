@@ -16,25 +16,30 @@ This module only prepares jobs and reads results; it never runs code.
 """
 
 import re
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from reward_service.schemas import TestOutcomeKind
 from reward_service.verifiers import base
 
 __all__ = ["Reference", "OUTCOMES", "extract_program", "prepare", "verdict"]
 
-OUTCOMES = ("passed", "wrong_answer", "runtime_error", "time_limit", "memory_limit", "output_limit")
+OUTCOMES: tuple[str, ...] = get_args(TestOutcomeKind)  # the wire's list (reward_service.schemas)
 FENCE_TAGS = {"python": {"python", "py", "python3"}, "cpp": {"cpp", "c++", "cc", "cxx"}}
 _ENTRY = re.compile(r"[A-Za-z_]\w*(\(\))?(\.[A-Za-z_]\w*(\(\))?)*")
 _OPEN = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")  # fence, info string: no nested quantifiers
 
 
 class Reference(BaseModel):
+    """A code item's reference: the tests in one of three formats (stdin/stdout, call, assert) and their limits."""
+
     model_config = ConfigDict(extra="forbid")
     language: Literal["python", "cpp"] = "python"
     tests: list[dict[str, Any]] | None = Field(default=None, min_length=1, description="stdin/stdout or call tests.")
-    entry_point: str | None = Field(default=None, max_length=200, description="Function to call (call and assert formats).")
+    entry_point: str | None = Field(
+        default=None, max_length=200, description="Function to call (call and assert formats)."
+    )
     test_code: str | None = Field(default=None, max_length=1_000_000, description="HumanEval-style check(candidate).")
     float_tolerance: float | None = Field(default=None, ge=0, le=1)
     time_limit_s: float = Field(default=2.0, gt=0, le=60)
@@ -45,24 +50,34 @@ class Reference(BaseModel):
     @model_validator(mode="after")
     def _one_format(self):
         if (self.tests is None) == (self.test_code is None):
-            raise ValueError("give exactly one of 'tests' (stdin/stdout or function-call) and 'test_code' (assert style)")
+            raise ValueError(
+                "give exactly one of 'tests' (stdin/stdout or function-call) and 'test_code' (assert style)"
+            )
         if self.mode != "stdio":
             if self.language != "python":
                 raise ValueError("function-call and assert tests are Python only; C++ takes stdin/stdout tests")
             if not self.entry_point or not _ENTRY.fullmatch(self.entry_point):
-                raise ValueError("function-call and assert tests need 'entry_point': a name such as "
-                                 "'add' or 'Solution().twoSum'")
+                raise ValueError(
+                    "function-call and assert tests need 'entry_point': a name such as 'add' or 'Solution().twoSum'"
+                )
         for i, test in enumerate(self.tests or []):
             if self.mode == "stdio":
                 if set(test) != {"stdin", "stdout"} or not all(isinstance(v, str) for v in test.values()):
                     raise ValueError(f"tests[{i}] must be {{'stdin': str, 'stdout': str}} like tests[0]")
-            elif "expected" not in test or set(test) - {"args", "kwargs", "expected"} \
-                    or not isinstance(test.get("args", []), list) or not isinstance(test.get("kwargs", {}), dict):
-                raise ValueError(f"tests[{i}] must be {{'args': list, 'kwargs': dict, 'expected': value}} like tests[0]")
+            elif (
+                "expected" not in test
+                or set(test) - {"args", "kwargs", "expected"}
+                or not isinstance(test.get("args", []), list)
+                or not isinstance(test.get("kwargs", {}), dict)
+            ):
+                raise ValueError(
+                    f"tests[{i}] must be {{'args': list, 'kwargs': dict, 'expected': value}} like tests[0]"
+                )
         return self
 
     @property
     def mode(self) -> str:
+        """The test format: 'assert' (test_code), 'stdio' (stdin/stdout tests) or 'call'."""
         if self.test_code is not None:
             return "assert"
         return "stdio" if "stdin" in self.tests[0] else "call"
@@ -95,14 +110,17 @@ def prepare(text: str, reference: dict, output_limit_bytes: int, max_memory_mb: 
         names = " / ".join(f"```{t}" for t in sorted(FENCE_TAGS[ref.language]))
         return base.no_answer(f"no closed {names} block in the response")
     if ref.memory_mb > max_memory_mb:
-        return base.error(f"memory_mb {ref.memory_mb} is over this service's limit of {max_memory_mb} "
-                          "(raise REWARD_SANDBOX_MEMORY_MB)")
+        return base.error(
+            f"memory_mb {ref.memory_mb} is over this service's limit of {max_memory_mb} "
+            "(raise REWARD_SANDBOX_MEMORY_MB)"
+        )
     job = ref.model_dump(exclude_none=True)
     job.update(mode=ref.mode, source=program, output_limit_bytes=output_limit_bytes)
     return job, program
 
 
 def verdict(result: dict, program: str) -> base.Verdict:
+    """The verdict from the runner's result: the fraction of tests passed, and the first failure in the detail."""
     shown = program[:2000]
     if result.get("error"):
         return base.error(f"the tests could not be run: {result['error']}", shown)

@@ -53,10 +53,14 @@ _WHY_CHARS = 80
 
 
 class Options(ItemOptions):
+    """The instruction domain's item options: `mode` overrides the reference's strict or loose."""
+
     mode: Literal["strict", "loose"] | None = Field(default=None, description="Overrides the reference's mode.")
 
 
 class Reference(BaseModel):
+    """An IFEval row: instruction ids with one kwargs dict each, the prompt, and the mode."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
     prompt: str = Field("", description="The prompt the response answers (IFEval rows carry it).")
     instruction_id_list: list[str] = Field(min_length=1, description="IFEval ids, e.g. 'punctuation:no_comma'.")
@@ -67,9 +71,11 @@ class Reference(BaseModel):
     @model_validator(mode="after")
     def _one_kwargs_per_instruction(self) -> "Reference":
         if len(self.kwargs) != len(self.instruction_id_list):
-            raise ValueError(f"kwargs has {len(self.kwargs)} entries but instruction_id_list has "
-                             f"{len(self.instruction_id_list)}; give one kwargs dict per instruction "
-                             "({} when it takes none)")
+            raise ValueError(
+                f"kwargs has {len(self.kwargs)} entries but instruction_id_list has "
+                f"{len(self.instruction_id_list)}; give one kwargs dict per instruction "
+                "({} when it takes none)"
+            )
         return self
 
 
@@ -113,6 +119,8 @@ def _language(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Rule:
+    """An IFEval instruction: its checker and, per kwarg it takes, the validator for that kwarg."""
+
     check: Callable[..., tuple[bool, str]]
     params: Mapping[str, Callable[[Any], Any]]  # kwarg name -> validator returning the value to use
 
@@ -122,29 +130,34 @@ RULES: dict[str, Rule] = {
     "keywords:existence": Rule(rules.keyword_existence, {"keywords": _words}),
     "keywords:frequency": Rule(rules.keyword_frequency, {"keyword": _text, "frequency": _count, **_RELATION_COUNT}),
     "keywords:forbidden_words": Rule(rules.forbidden_words, {"forbidden_words": _words}),
-    "keywords:letter_frequency": Rule(rules.letter_frequency,
-                                      {"letter": _letter, "let_frequency": _count, "let_relation": _relation}),
+    "keywords:letter_frequency": Rule(
+        rules.letter_frequency, {"letter": _letter, "let_frequency": _count, "let_relation": _relation}
+    ),
     "language:response_language": Rule(rules.response_language, {"language": _language}),
     "length_constraints:number_sentences": Rule(rules.number_sentences, {"num_sentences": _count, **_RELATION_COUNT}),
     "length_constraints:number_paragraphs": Rule(rules.number_paragraphs, {"num_paragraphs": _count}),
     "length_constraints:number_words": Rule(rules.number_words, {"num_words": _count, **_RELATION_COUNT}),
     "length_constraints:nth_paragraph_first_word": Rule(
-        rules.nth_paragraph_first_word, {"num_paragraphs": _count, "nth_paragraph": _count, "first_word": _text}),
+        rules.nth_paragraph_first_word, {"num_paragraphs": _count, "nth_paragraph": _count, "first_word": _text}
+    ),
     "detectable_content:number_placeholders": Rule(rules.number_placeholders, {"num_placeholders": _count}),
     "detectable_content:postscript": Rule(rules.postscript, {"postscript_marker": _text}),
     "detectable_format:number_bullet_lists": Rule(rules.number_bullet_lists, {"num_bullets": _count}),
     "detectable_format:constrained_response": Rule(rules.constrained_response, {}),
-    "detectable_format:number_highlighted_sections": Rule(rules.number_highlighted_sections,
-                                                          {"num_highlights": _count}),
-    "detectable_format:multiple_sections": Rule(rules.multiple_sections,
-                                                {"section_spliter": _text, "num_sections": _count}),
+    "detectable_format:number_highlighted_sections": Rule(
+        rules.number_highlighted_sections, {"num_highlights": _count}
+    ),
+    "detectable_format:multiple_sections": Rule(
+        rules.multiple_sections, {"section_spliter": _text, "num_sections": _count}
+    ),
     "detectable_format:json_format": Rule(rules.json_format, {}),
     "detectable_format:title": Rule(rules.title, {}),
     "combination:two_responses": Rule(rules.two_responses, {}),
     "combination:repeat_prompt": Rule(rules.repeat_prompt, {"prompt_to_repeat": _text}),
     "startend:end_checker": Rule(rules.end_checker, {"end_phrase": _text}),
-    "change_case:capital_word_frequency": Rule(rules.capital_word_frequency,
-                                               {"capital_frequency": _count, "capital_relation": _relation}),
+    "change_case:capital_word_frequency": Rule(
+        rules.capital_word_frequency, {"capital_frequency": _count, "capital_relation": _relation}
+    ),
     "change_case:english_capital": Rule(rules.english_capital, {}),
     "change_case:english_lowercase": Rule(rules.english_lowercase, {}),
     "punctuation:no_comma": Rule(rules.no_comma, {}),
@@ -171,8 +184,10 @@ def bind_kwargs(index: int, instruction_id: str, raw: dict) -> dict | str:
         except ValueError as e:
             return f"{where} kwarg {name!r}: {e}"
     if "nth_paragraph" in bound and not 1 <= bound["nth_paragraph"] <= bound["num_paragraphs"]:
-        return (f"{where} kwarg 'nth_paragraph': expected 1..num_paragraphs ({bound['num_paragraphs']}), "
-                f"got {bound['nth_paragraph']}")
+        return (
+            f"{where} kwarg 'nth_paragraph': expected 1..num_paragraphs ({bound['num_paragraphs']}), "
+            f"got {bound['nth_paragraph']}"
+        )
     return bound
 
 
@@ -212,8 +227,10 @@ def verify(text: str, reference: dict, options: dict | None = None) -> base.Verd
         return base.error(f"unknown mode {mode!r} in options; valid modes: {', '.join(MODES)}")
     unknown = [i for i in ref.instruction_id_list if i not in RULES]
     if unknown:
-        return base.error(f"unknown instruction id {unknown[0]!r}; valid ids are listed in "
-                          f"reward_service.verifiers.instruction.INSTRUCTION_IDS: {', '.join(INSTRUCTION_IDS)}")
+        return base.error(
+            f"unknown instruction id {unknown[0]!r}; valid ids are listed in "
+            f"reward_service.verifiers.instruction.INSTRUCTION_IDS: {', '.join(INSTRUCTION_IDS)}"
+        )
     bound = []
     for index, (instruction_id, raw) in enumerate(zip(ref.instruction_id_list, ref.kwargs)):
         kwargs = bind_kwargs(index, instruction_id, raw)
@@ -225,8 +242,10 @@ def verify(text: str, reference: dict, options: dict | None = None) -> base.Verd
     results = [_follows(RULES[i].check, kwargs, variants) for i, kwargs in zip(ref.instruction_id_list, bound)]
     followed = sum(ok for ok, _ in results)
     total = len(results)
-    parts = [f"{i} ok" if ok else f"{i} FAILED ({why[:_WHY_CHARS]})"
-             for i, (ok, why) in zip(ref.instruction_id_list, results)]
+    parts = [
+        f"{i} ok" if ok else f"{i} FAILED ({why[:_WHY_CHARS]})"
+        for i, (ok, why) in zip(ref.instruction_id_list, results)
+    ]
     detail = f"{followed}/{total} followed ({mode}): " + "; ".join(parts)
     extracted = text.strip()[:_EXTRACTED_CHARS] or None
     status = "correct" if followed == total else "incorrect"

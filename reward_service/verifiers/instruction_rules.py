@@ -17,13 +17,33 @@ import re
 from reward_service.verifiers.instruction_text import count_sentences, count_words, detect_language, word_tokens
 
 __all__ = [
-    "RELATIONS", "CONSTRAINED_OPTIONS",
-    "keyword_existence", "keyword_frequency", "forbidden_words", "letter_frequency", "response_language",
-    "number_sentences", "number_paragraphs", "number_words", "nth_paragraph_first_word",
-    "number_placeholders", "postscript", "number_bullet_lists", "constrained_response",
-    "number_highlighted_sections", "multiple_sections", "json_format", "title", "two_responses",
-    "repeat_prompt", "end_checker", "capital_word_frequency", "english_capital", "english_lowercase",
-    "no_comma", "quotation",
+    "RELATIONS",
+    "CONSTRAINED_OPTIONS",
+    "keyword_existence",
+    "keyword_frequency",
+    "forbidden_words",
+    "letter_frequency",
+    "response_language",
+    "number_sentences",
+    "number_paragraphs",
+    "number_words",
+    "nth_paragraph_first_word",
+    "number_placeholders",
+    "postscript",
+    "number_bullet_lists",
+    "constrained_response",
+    "number_highlighted_sections",
+    "multiple_sections",
+    "json_format",
+    "title",
+    "two_responses",
+    "repeat_prompt",
+    "end_checker",
+    "capital_word_frequency",
+    "english_capital",
+    "english_lowercase",
+    "no_comma",
+    "quotation",
 ]
 
 RELATIONS = ("less than", "at least")
@@ -61,8 +81,9 @@ def keyword_frequency(value: str, *, keyword: str, frequency: int, relation: str
 
 def forbidden_words(value: str, *, forbidden_words: list[str]) -> Outcome:
     """None of the words appears as a whole word (`\\bword\\b`), case-insensitively."""
-    used = [w for w in sorted(set(forbidden_words))
-            if re.search(r"\b" + re.escape(w) + r"\b", value, flags=re.IGNORECASE)]
+    used = [
+        w for w in sorted(set(forbidden_words)) if re.search(r"\b" + re.escape(w) + r"\b", value, flags=re.IGNORECASE)
+    ]
     return (False, "used " + ", ".join(repr(w) for w in used)) if used else (True, "no forbidden word")
 
 
@@ -73,6 +94,7 @@ def letter_frequency(value: str, *, letter: str, let_frequency: int, let_relatio
 
 
 def response_language(value: str, *, language: str) -> Outcome:
+    """The whole response is in `language`, as langdetect sees it."""
     detected = detect_language(value)
     if detected is None:
         return False, "language could not be detected"
@@ -80,6 +102,7 @@ def response_language(value: str, *, language: str) -> Outcome:
 
 
 def number_sentences(value: str, *, num_sentences: int, relation: str) -> Outcome:
+    """Sentences as IFEval splits them, against the relation and count."""
     return _compare(count_sentences(value), relation, num_sentences, "sentences")
 
 
@@ -97,6 +120,7 @@ def number_paragraphs(value: str, *, num_paragraphs: int) -> Outcome:
 
 
 def number_words(value: str, *, num_words: int, relation: str) -> Outcome:
+    """Words (runs of word characters), against the relation and count."""
     return _compare(count_words(value), relation, num_words, "words")
 
 
@@ -134,7 +158,7 @@ def number_placeholders(value: str, *, num_placeholders: int) -> Outcome:
 
 
 def postscript(value: str, *, postscript_marker: str) -> Outcome:
-    """"P.S." and "P.P.S" allow a space after each dot ("P. S."); other markers are searched for
+    """ "P.S." and "P.P.S" allow a space after each dot ("P. S."); other markers are searched for
     literally; all case-insensitively, anywhere in the response."""
     marker = postscript_marker.strip()
     lower = value.lower()
@@ -168,6 +192,7 @@ def number_bullet_lists(value: str, *, num_bullets: int) -> Outcome:
 
 
 def constrained_response(value: str) -> Outcome:
+    """Contains one of IFEval's fixed answers ('My answer is yes.', ...)."""
     value = value.strip()
     if any(option in value for option in CONSTRAINED_OPTIONS):
         return True, "contains one of the options"
@@ -190,8 +215,16 @@ def multiple_sections(value: str, *, section_spliter: str, num_sections: int) ->
 
 
 def json_format(value: str) -> Outcome:
-    value = (value.strip().removeprefix("```json").removeprefix("```Json").removeprefix("```JSON")
-             .removeprefix("```").removesuffix("```").strip())
+    """The whole response, without a ```json fence around it, parses as JSON."""
+    value = (
+        value.strip()
+        .removeprefix("```json")
+        .removeprefix("```Json")
+        .removeprefix("```JSON")
+        .removeprefix("```")
+        .removesuffix("```")
+        .strip()
+    )
     try:
         json.loads(value)
     except (ValueError, RecursionError):  # a megabyte of "[" exhausts the C parser's recursion
@@ -205,7 +238,7 @@ def title(value: str) -> Outcome:
     for line in value.split("\n"):
         start = line.find("<<")
         end = line.rfind(">>")
-        if start >= 0 and end >= start + 3 and line[start:end + 2].lstrip("<").rstrip(">").strip():
+        if start >= 0 and end >= start + 3 and line[start : end + 2].lstrip("<").rstrip(">").strip():
             return True, "has a <<title>>"
     return False, "no <<title>>"
 
@@ -228,6 +261,7 @@ def two_responses(value: str) -> Outcome:
 
 
 def repeat_prompt(value: str, *, prompt_to_repeat: str) -> Outcome:
+    """Starts with the prompt to repeat, case-insensitively, ignoring surrounding spaces."""
     if value.strip().lower().startswith(prompt_to_repeat.strip().lower()):
         return True, "starts with the prompt"
     return False, "does not start with the prompt, word for word"
@@ -242,6 +276,7 @@ def end_checker(value: str, *, end_phrase: str) -> Outcome:
 
 
 def capital_word_frequency(value: str, *, capital_frequency: int, capital_relation: str) -> Outcome:
+    """Words written all in capitals (nltk-like tokens), against the relation and count."""
     count = sum(1 for token in word_tokens(value) if token.isupper())
     return _compare(count, capital_relation, capital_frequency, "all-capital words")
 
@@ -256,19 +291,23 @@ def _english(value: str, same_case: bool, case: str) -> Outcome:
 
 
 def english_capital(value: str) -> Outcome:
+    """All letters are capitals and the language is detected as English."""
     return _english(value, value.isupper(), "capital")
 
 
 def english_lowercase(value: str) -> Outcome:
+    """All letters are lowercase and the language is detected as English."""
     return _english(value, value.islower(), "lowercase")
 
 
 def no_comma(value: str) -> Outcome:
+    """No comma anywhere in the response."""
     count = value.count(",")
     return (False, f"found {count} comma" + ("s" * (count != 1))) if count else (True, "no commas")
 
 
 def quotation(value: str) -> Outcome:
+    """The stripped response starts and ends with a double quote."""
     value = value.strip()
     if len(value) > 1 and value[0] == '"' and value[-1] == '"':
         return True, "wrapped in double quotes"

@@ -24,8 +24,7 @@ from functools import lru_cache
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
-__all__ = ["LANGUAGE_CODES", "split_into_sentences", "count_sentences", "count_words", "word_tokens",
-           "detect_language"]
+__all__ = ["LANGUAGE_CODES", "split_into_sentences", "count_sentences", "count_words", "word_tokens", "detect_language"]
 
 # The codes langdetect can answer with (its bundled profiles): IFEval's 30 plus 25 more.
 LANGUAGE_CODES = tuple(sorted(name for name in os.listdir(PROFILES_DIRECTORY) if not name.startswith(".")))
@@ -37,28 +36,36 @@ _DETECT_CHARS = 100_000
 _ALPHABETS = "([A-Za-z])"
 _PREFIXES = "(Mr|St|Mrs|Ms|Dr)[.]"
 _SUFFIXES = "(Inc|Ltd|Jr|Sr|Co)"
-_STARTERS = (r"(Mr|Mrs|Ms|Dr|Prof|Capt|Cpt|Lt|He\s|She\s|It\s|They\s|Their\s|Our\s|We\s|But\s|However\s"
-             r"|That\s|This\s|Wherever)")
+_STARTERS = (
+    r"(Mr|Mrs|Ms|Dr|Prof|Capt|Cpt|Lt|He\s|She\s|It\s|They\s|Their\s|Our\s|We\s|But\s|However\s"
+    r"|That\s|This\s|Wherever)"
+)
 _ACRONYMS = "([A-Z][.][A-Z][.](?:[A-Z][.])?)"
 _WEBSITES = "[.](com|net|org|io|gov|edu|me)"
 _DIGITS = "([0-9])"
 
 # IFEval's substitutions, in its order: periods that do not end a sentence become <prd>.
-_SENTENCE_STEPS = [(re.compile(pattern), replacement) for pattern, replacement in [
-    (_PREFIXES, "\\1<prd>"),
-    (_WEBSITES, "<prd>\\1"),
-    (_DIGITS + "[.]" + _DIGITS, "\\1<prd>\\2"),
-    (r"\.{2,}", lambda m: "<prd>" * len(m.group(0)) + "<stop>"),
-]]
-_LATE_STEPS = [(re.compile(pattern), replacement) for pattern, replacement in [
-    (r"\s" + _ALPHABETS + "[.] ", " \\1<prd> "),
-    (_ACRONYMS + " " + _STARTERS, "\\1<stop> \\2"),
-    (_ALPHABETS + "[.]" + _ALPHABETS + "[.]" + _ALPHABETS + "[.]", "\\1<prd>\\2<prd>\\3<prd>"),
-    (_ALPHABETS + "[.]" + _ALPHABETS + "[.]", "\\1<prd>\\2<prd>"),
-    (" " + _SUFFIXES + "[.] " + _STARTERS, " \\1<stop> \\2"),
-    (" " + _SUFFIXES + "[.]", " \\1<prd>"),
-    (" " + _ALPHABETS + "[.]", " \\1<prd>"),
-]]
+_SENTENCE_STEPS = [
+    (re.compile(pattern), replacement)
+    for pattern, replacement in [
+        (_PREFIXES, "\\1<prd>"),
+        (_WEBSITES, "<prd>\\1"),
+        (_DIGITS + "[.]" + _DIGITS, "\\1<prd>\\2"),
+        (r"\.{2,}", lambda m: "<prd>" * len(m.group(0)) + "<stop>"),
+    ]
+]
+_LATE_STEPS = [
+    (re.compile(pattern), replacement)
+    for pattern, replacement in [
+        (r"\s" + _ALPHABETS + "[.] ", " \\1<prd> "),
+        (_ACRONYMS + " " + _STARTERS, "\\1<stop> \\2"),
+        (_ALPHABETS + "[.]" + _ALPHABETS + "[.]" + _ALPHABETS + "[.]", "\\1<prd>\\2<prd>\\3<prd>"),
+        (_ALPHABETS + "[.]" + _ALPHABETS + "[.]", "\\1<prd>\\2<prd>"),
+        (" " + _SUFFIXES + "[.] " + _STARTERS, " \\1<stop> \\2"),
+        (" " + _SUFFIXES + "[.]", " \\1<prd>"),
+        (" " + _ALPHABETS + "[.]", " \\1<prd>"),
+    ]
+]
 _QUOTE_SWAPS = [(".\u201d", "\u201d."), ('."', '".'), ('!"', '"!'), ('?"', '"?')]
 
 _WORD = re.compile(r"\w+")
@@ -67,8 +74,18 @@ _WORD = re.compile(r"\w+")
 _TREEBANK_CUTS = re.compile(r"""[;@#$%&?!*()\[\]{}<>"`]|[:,](?!\d)|\.{2,}|--""")
 _CONTRACTION_ENDINGS = ("n't", "'s", "'m", "'d", "'ll", "'re", "'ve")
 # nltk's CONTRACTIONS2/3 ("cannot" is "can" + "not"), as the length of the first part.
-_SPLIT_WORDS = {"cannot": 3, "d'ye": 1, "gimme": 3, "gonna": 3, "gotta": 3, "lemme": 3, "more'n": 4,
-                "wanna": 3, "'tis": 2, "'twas": 2}
+_SPLIT_WORDS = {
+    "cannot": 3,
+    "d'ye": 1,
+    "gimme": 3,
+    "gonna": 3,
+    "gotta": 3,
+    "lemme": 3,
+    "more'n": 4,
+    "wanna": 3,
+    "'tis": 2,
+    "'twas": 2,
+}
 
 
 def split_into_sentences(text: str) -> list[str]:
@@ -91,6 +108,7 @@ def split_into_sentences(text: str) -> list[str]:
 
 
 def count_sentences(text: str) -> int:
+    """The number of sentences, split the way IFEval splits them."""
     return len(split_into_sentences(text))
 
 
@@ -107,8 +125,9 @@ def word_tokens(text: str) -> list[str]:
         lower = word.lower()
         cut = _SPLIT_WORDS.get(lower)
         if cut is None:
-            cut = next((len(word) - len(e) for e in _CONTRACTION_ENDINGS
-                        if lower.endswith(e) and len(word) > len(e)), None)
+            cut = next(
+                (len(word) - len(e) for e in _CONTRACTION_ENDINGS if lower.endswith(e) and len(word) > len(e)), None
+            )
         tokens.extend([word[:cut], word[cut:]] if cut else [chunk])
     return tokens
 

@@ -39,10 +39,9 @@ OVERRIDES = {
     # Upstream compares bool(answer) == bool(gold), so any non-empty answer to a "True" puzzle
     # scores 1 (and "False" is truthy too): a free reward. Compare the words instead.
     "game_of_life_halting": lambda answer, entry: float(
-        answer is not None and answer.strip().lower() == str(entry["answer"]).strip().lower()),
+        answer is not None and answer.strip().lower() == str(entry["answer"]).strip().lower()
+    ),
 }
-
-
 
 
 def _grid(rows) -> tuple:
@@ -60,6 +59,8 @@ ENTRY_FIXES = {"arc_agi": _grids_as_tuples, "rearc": _grids_as_tuples}
 
 
 class Entry(BaseModel):
+    """A Reasoning Gym dataset entry as generated; extra fields are kept for the verifier."""
+
     model_config = ConfigDict(extra="allow")
     question: str = ""
     answer: Any = Field(default=None, description="The generated gold answer (null for puzzles with many answers).")
@@ -67,15 +68,22 @@ class Entry(BaseModel):
 
 
 class Reference(BaseModel):
+    """A logic item's reference: the task name, its entry, and the dataset config where not the default."""
+
     model_config = ConfigDict(extra="forbid")
-    task: str = Field(min_length=1, max_length=200, description="A Reasoning Gym dataset name, e.g. 'countdown'.",
-                      json_schema_extra=lambda schema: schema.update(enum=list(task_names())))
+    task: str = Field(
+        min_length=1,
+        max_length=200,
+        description="A Reasoning Gym dataset name, e.g. 'countdown'.",
+        json_schema_extra=lambda schema: schema.update(enum=list(task_names())),
+    )
     entry: Entry = Field(description="The dataset entry as generated: question, answer, metadata.")
     config: dict[str, Any] | None = Field(default=None, description="The dataset config, where not the default.")
 
 
 @lru_cache(maxsize=1)
 def task_names() -> tuple[str, ...]:
+    """Every Reasoning Gym dataset name this service scores (all but `composite`), sorted."""
     from reasoning_gym.factory import DATASETS
 
     return tuple(sorted(name for name in DATASETS if name != "composite"))
@@ -120,17 +128,20 @@ def extract(text: str) -> str | None:
     if opened > close and opened > (spans[-1][1] if spans else -1):
         return None
     if start >= 0:
-        return _unwrap(text[start + len("<answer>"):close])
+        return _unwrap(text[start + len("<answer>") : close])
     return _unwrap(spans[-1][2]) if spans else None
 
 
 def verify(text: str, reference: dict, options: dict | None = None) -> base.Verdict:
+    """Score the answer with the task's own verifier; the reward is its score clamped to [0, 1]."""
     ref = Reference.model_validate(reference)
     if ref.task not in task_names():
         close = difflib.get_close_matches(ref.task, task_names(), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        return base.error(f"unknown Reasoning Gym task {ref.task!r}{hint}; `prorl data logic --list` "
-                          "or GET /v1/domains lists the valid tasks")
+        return base.error(
+            f"unknown Reasoning Gym task {ref.task!r}{hint}; `prorl data logic --list` "
+            "or GET /v1/domains lists the valid tasks"
+        )
     answer = extract(text)
     if answer is None:
         return base.no_answer("no <answer>...</answer> or \\boxed{} in the response")
@@ -167,8 +178,10 @@ def _scorer_failed(score_answer, task: str, entry: dict, shown: str, exc: Except
         try:
             score_answer(gold, entry)
         except Exception as gold_exc:
-            return base.error(f"the {task} verifier fails on this entry's own answer "
-                              f"({type(gold_exc).__name__}: {str(gold_exc)[:200]}); is the entry complete?")
+            return base.error(
+                f"the {task} verifier fails on this entry's own answer "
+                f"({type(gold_exc).__name__}: {str(gold_exc)[:200]}); is the entry complete?"
+            )
     return base.incorrect(shown, f"the {task} verifier rejected the answer ({why})")
 
 

@@ -26,14 +26,50 @@ EVAL_MODULES = (
     "reasoning_gym.algorithmic.number_sorting",
     "reasoning_gym.games.n_queens",
 )
-EXPRESSION_TASKS = frozenset({
-    "countdown", "puzzle24", "simple_integration", "intermediate_integration", "polynomial_multiplication",
-})
-FUNCTIONS = frozenset({
-    "sin", "cos", "tan", "cot", "sec", "csc", "asin", "acos", "atan", "acot", "asec", "acsc",
-    "sinh", "cosh", "tanh", "coth", "asinh", "acosh", "atanh", "exp", "log", "ln", "sqrt",
-    "pi", "oo", "Abs", "abs", "sign", "floor", "ceiling", "Integral",
-})
+EXPRESSION_TASKS = frozenset(
+    {
+        "countdown",
+        "puzzle24",
+        "simple_integration",
+        "intermediate_integration",
+        "polynomial_multiplication",
+    }
+)
+FUNCTIONS = frozenset(
+    {
+        "sin",
+        "cos",
+        "tan",
+        "cot",
+        "sec",
+        "csc",
+        "asin",
+        "acos",
+        "atan",
+        "acot",
+        "asec",
+        "acsc",
+        "sinh",
+        "cosh",
+        "tanh",
+        "coth",
+        "asinh",
+        "acosh",
+        "atanh",
+        "exp",
+        "log",
+        "ln",
+        "sqrt",
+        "pi",
+        "oo",
+        "Abs",
+        "abs",
+        "sign",
+        "floor",
+        "ceiling",
+        "Integral",
+    }
+)
 _CHARS = re.compile(r"[A-Za-z0-9\s+\-*/^().,]*")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _LOOSE_DOT = re.compile(r"(?<![0-9])\.|\.(?![0-9])")
@@ -46,6 +82,7 @@ def _literal_eval(text, *_namespaces):
 
 
 def install_guards() -> None:
+    """Replace `eval` with `ast.literal_eval` in the Reasoning Gym modules that eval answers."""
     for name in EVAL_MODULES:
         importlib.import_module(name).eval = _literal_eval  # module globals shadow the builtin
 

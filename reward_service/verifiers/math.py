@@ -1,8 +1,12 @@
 """Math domain: the final answer (last `\\boxed{}` or a final-answer phrase) checked against the
 gold answer by sympy equivalence, gold first.
 
-Reference: `{"answer": "<gold, LaTeX or plain>"}`. Cheap exact matches are decided without
-sympy; everything else goes through `math_equiv` (math-verify with its wrong verdicts fixed).
+Reference: `{"answer": "<gold, LaTeX or plain>"}`; options: `Options` (`extraction`: "strict", or
+"lenient" to read the last math expression of an unboxed response). Cheap exact matches are
+decided without sympy; everything else goes through `math_equiv` (math-verify with its wrong
+verdicts fixed). Rules decided here: decimal commas (`1,22` is 1.22 where the comma cannot group
+thousands), lists of solutions (labels dropped, order free, multiplicity kept), and long decimals
+of exact golds (6+ significant digits, rounded or cut from the exact value, are right).
 Runs inside a killable worker process: hostile answers that slip past `refusal` are stopped by
 the pool's wall-clock limit, never by signals here.
 """
@@ -11,48 +15,88 @@ import re
 from collections import Counter
 from decimal import Decimal
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reward_service.schemas import ItemOptions
 from reward_service.verifiers import base
-from reward_service.verifiers.math_equiv import equivalent, is_parsed, numeric_value, parse_answer, parse_gold
+from reward_service.verifiers.math_equiv import (
+    decimal_forms,
+    equivalent,
+    is_parsed,
+    numeric_value,
+    parse_answer,
+    parse_gold,
+)
 from reward_service.verifiers.math_extract import extract_answer
 from reward_service.verifiers.math_guard import refusal
 from reward_service.verifiers.math_spelling import (
-    approx_parts, modulus, normalize, split_choice, split_unit, tidy, top_level_items,
+    approx_parts,
+    modulus,
+    normalize,
+    split_choice,
+    split_unit,
+    strip_spacing,
+    tidy,
+    top_level_items,
 )
 
-__all__ = ["Reference", "verify"]
+__all__ = ["Reference", "Options", "verify"]
 
 _INTEGER = re.compile(r"-?\d{1,40}")
 _DECIMAL = re.compile(r"-?\d{1,40}\.(\d{1,40})")
 _NUMBER = re.compile(r"-?\d{1,40}(?:\.\d{1,40})?")
 _THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-DEFAULT_MAX_ANSWER_CHARS = 1000
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+_ZERO_COMMA = re.compile(r"-?0,\d+")
+_LABEL = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?\s*=\s*")
+_MAX_ITEMS = 12  # longest list matched item by item
+_MATH_DELIMITER = re.compile(r"(?<!\\)\$")
+EXTRACTIONS = ("strict", "lenient")
 
 
 class Reference(BaseModel):
+    """What a math item's `reference` holds."""
+
     model_config = ConfigDict(extra="forbid")
     answer: str = Field(min_length=1, max_length=10_000, description="Gold answer, LaTeX or plain.")
 
 
+class Options(ItemOptions):
+    """What a math item's `options` may hold."""
+
+    extraction: Literal["strict", "lenient"] = Field(
+        default="strict",
+        description="Where the final answer is read. 'strict': the last \\boxed{}, <answer> tag, "
+        "'#### n' line or final-answer phrase, else no_answer. 'lenient' (as Math-Verify's "
+        "parse): without those, the last math span, number or expression anywhere in the text.",
+    )
+
+
 def _strip_gold(gold: str) -> str:
+    """The gold answer itself. A gold written with several boxes lists them all (a gold is not a
+    trajectory: no box in it is a draft); one written as a solution gives its final answer."""
     gold = gold.strip()
-    if "\\boxed" in gold or "\\fbox" in gold:
-        boxed = extract_answer(gold)
-        if boxed:
-            return boxed[0]
-    return gold.strip("$").strip()
+    if "final answer" in gold.lower() or "\\boxed" in gold or "\\fbox" in gold:
+        found = extract_answer(gold, of_gold=True)
+        if found:
+            return found[0]
+    return _MATH_DELIMITER.sub("", gold).strip()  # "$125$ miles" is "125 miles"
 
 
 def verify(text: str, reference: dict, options: dict | None = None) -> base.Verdict:
     """Grade `text` (the graded part of a response) against `reference["answer"]`."""
     options = options or {}
-    max_chars = int(options.get("max_answer_chars", DEFAULT_MAX_ANSWER_CHARS))
+    max_chars = int(options.get("max_answer_chars", base.MAX_ANSWER_CHARS))
+    extraction = options.get("extraction", "strict")
+    if extraction not in EXTRACTIONS:
+        return base.error(f"unknown extraction {extraction!r} in options; valid: {', '.join(EXTRACTIONS)}")
     gold = _strip_gold(reference["answer"])
-    found = extract_answer(text)
+    found = extract_answer(text, lenient=extraction == "lenient")
     if found is None:
-        return base.no_answer("no \\boxed{} answer or final-answer phrase found")
+        where = "math expression" if extraction == "lenient" else "\\boxed{} answer or final-answer phrase"
+        return base.no_answer(f"no {where} found")
     answer, boxed = found
     refused = refusal(answer, max_chars)
     if refused:
@@ -83,16 +127,50 @@ def _rounds_to(exact: str, gold: str) -> bool:
     return abs(value - float(gold)) <= 0.5 * 10.0 ** -len(decimals.group(1)) + 1e-12
 
 
+def _decimal_comma(number: str, other: str) -> str:
+    """`1,22` is 1.22 where the comma cannot group thousands (it is not followed by exactly three
+    digits, or it follows a lone 0) and the other side is a single number."""
+    number, single = number.strip(), _NUMBER.fullmatch(other.strip())
+    grouped = _THOUSANDS.fullmatch(number) and not _ZERO_COMMA.fullmatch(number)
+    if single and _DECIMAL_COMMA.fullmatch(number) and not grouped:
+        return number.replace(",", ".")
+    return number
+
+
+def _solutions(answer: str) -> list[str]:
+    """A list's items with labels off: `a=4,\\,-8,\\,-10` -> ["4", "-8", "-10"]."""
+    return [normalize(_LABEL.sub("", strip_spacing(item))) for item in top_level_items(answer)]
+
+
+def _same_multiset(gold: list[str], answer: list[str], boxed: bool) -> bool:
+    """Whether the lists hold equal values equally often, in any order (items compared as answers)."""
+    if Counter(gold) == Counter(answer):
+        return True
+    if len(gold) != len(answer) or len(gold) > _MAX_ITEMS:
+        return False
+    left = list(answer)
+    for item in gold:
+        match = next((a for a in left if _judge(item, a, boxed)[0] == "correct"), None)
+        if match is None:
+            return False
+        left.remove(match)
+    return True
+
+
 def _grade(gold: str, answer: str, boxed: bool) -> base.Verdict:
     if normalize(answer) == normalize(gold):
         return base.correct(answer, "same answer as the reference")
+    gold, answer = _decimal_comma(gold, answer), _decimal_comma(answer, gold)
     gold_mod, mod = modulus(gold), modulus(answer)
     if gold_mod and mod and gold_mod != mod:
         return base.incorrect(answer, f"modulo {mod}, the reference is modulo {gold_mod}")
-    gold_items = [normalize(x) for x in top_level_items(gold)]
-    if len(set(gold_items)) < len(gold_items) and not _THOUSANDS.fullmatch(gold):
-        # Repeated roots: multiplicity matters.
-        same = Counter(gold_items) == Counter(normalize(x) for x in top_level_items(answer))
+    gold_items, items = _solutions(gold), _solutions(answer)
+    # A root listed twice in the answer counts twice; a tuple listed twice is the same solution.
+    tuples = any(item[:1] in "([" or item.startswith("\\{") for item in items)
+    repeated = len(set(gold_items)) < len(gold_items) or (len(set(items)) < len(items) and not tuples)
+    if len(gold_items) > 1 and repeated and not _THOUSANDS.fullmatch(gold) and not _THOUSANDS.fullmatch(answer):
+        # A list of solutions with a repeated root: multiplicity matters, order does not.
+        same = _same_multiset(gold_items, items, boxed)
         return (base.correct if same else base.incorrect)(answer, "compared as a list with multiplicities")
     if _DECIMAL.fullmatch(gold) and _NUMBER.fullmatch(answer):
         # Within the gold's own precision (half a unit of its last digit) and 1e-6 relative.
@@ -108,6 +186,12 @@ def _grade(gold: str, answer: str, boxed: bool) -> base.Verdict:
     value, unit = split_unit(tidy(answer))
     if gold_unit and unit and gold_unit != unit:
         return base.incorrect(answer, f"answer is in {unit!r}, the reference in {gold_unit!r}")
+    written = _DECIMAL.fullmatch(value)
+    if written and not _DECIMAL.fullmatch(gold_value) and len(value.lstrip("-0.").replace(".", "")) >= 6:
+        # A long decimal of an exact gold: right when it is the gold rounded or cut to its digits.
+        forms = decimal_forms(gold_value, len(written.group(1)))
+        if forms and Decimal(value) in forms:
+            return base.correct(answer, "the reference's exact value to the digits written")
     status, detail = _judge(gold_value, value, boxed)
     return base.Verdict(status, 1.0 if status == "correct" else 0.0, answer, detail)
 

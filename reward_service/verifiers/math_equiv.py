@@ -20,11 +20,12 @@ waste time, and this module corrects them:
 Only math-verify's LaTeX path is used (an ANTLR grammar building sympy objects): its plain-text
 path goes through sympy's `parse_expr`, which `eval`s, and model text is never `eval`ed here.
 math-verify's own SIGALRM timeouts are switched off: limits are enforced from outside, by
-killing the worker process (see `reward_service.pool`).
+killing the worker process (see `reward_service.checkers`).
 """
 
 import logging
 import re
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
 
 import math_verify.grader as mv_grader
@@ -32,11 +33,20 @@ import math_verify.parser as mv_parser
 from latex2sympy2_extended.math_normalization import NormalizationConfig
 from latex2sympy2_extended.sets import FiniteSet as ParsedFiniteSet
 from math_verify import LatexExtractionConfig, parse, verify
-from sympy import I, Basic, Eq, Float, Intersection, MatrixBase, Number, Rational, Set, Tuple, Union, nan, oo, zoo
+from sympy import Basic, Eq, Float, I, Intersection, MatrixBase, Number, Rational, Set, Tuple, Union, nan, oo, zoo
 from sympy.core.relational import Relational
 from sympy.matrices.expressions import MatrixExpr
 
-__all__ = ["parse_gold", "parse_answer", "equivalent", "numeric_eq", "symbolic_eq", "is_parsed", "numeric_value"]
+__all__ = [
+    "parse_gold",
+    "parse_answer",
+    "equivalent",
+    "numeric_eq",
+    "symbolic_eq",
+    "is_parsed",
+    "numeric_value",
+    "decimal_forms",
+]
 
 # Both warn once that the caller must enforce timeouts; we do, from outside the process.
 mv_grader.TIMEOUT_WARNING_SHOWN = True
@@ -44,9 +54,18 @@ mv_parser.TIMEOUT_WARNING_SHOWN = True
 logging.getLogger("math_verify").setLevel(logging.ERROR)
 
 # Units are stripped by `math_spelling`, not here: math-verify's list turns `6ab` into `6`.
-_LATEX = [LatexExtractionConfig(normalization_config=NormalizationConfig(
-    basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="all", equations=False,
-))]
+_LATEX = [
+    LatexExtractionConfig(
+        normalization_config=NormalizationConfig(
+            basic_latex=True,
+            units=False,
+            malformed_operators=True,
+            nits=True,
+            boxed="all",
+            equations=False,
+        )
+    )
+]
 _OR = re.compile(r"\bor\b|\\lor\b|\\vee\b")
 _AND = re.compile(r"\band\b|\\land\b|\\wedge\b")
 _LEADING_NUMBER = re.compile(r"[-−]?\$?\d[\d,]*(?:\.\d+)?%?")
@@ -108,16 +127,30 @@ def numeric_value(text: str) -> float | None:
     return None
 
 
+def decimal_forms(gold: str, places: int) -> tuple[Decimal, Decimal] | None:
+    """An exact gold's real value rounded and truncated to `places` decimals, or None when the
+    gold is no real number (a set, an expression in x, ...)."""
+    values = [p for p in parse_gold(gold) if isinstance(p, Basic) and not p.free_symbols]
+    if not values or values[0].has(Float):
+        return None
+    with localcontext() as context:  # the thread's context may carry any precision
+        context.prec = places + 60
+        try:
+            value = Decimal(str(values[0].evalf(places + 30)))
+            quantum = Decimal(1).scaleb(-places)
+            return value.quantize(quantum, ROUND_HALF_UP), value.quantize(quantum, ROUND_DOWN)
+        except (TypeError, ValueError, ArithmeticError):
+            return None
+
+
 def is_parsed(parsed) -> bool:
+    """Whether a parse list holds a sympy object (not only math-verify's fallback string)."""
     return any(isinstance(p, (Basic, MatrixBase)) for p in parsed)
 
 
 def _imaginary(parsed) -> list:
     """Read a symbol named i as the imaginary unit."""
-    return [
-        p.subs({s: I for s in p.free_symbols if s.name == "i"}) if isinstance(p, Basic) else p
-        for p in parsed
-    ]
+    return [p.subs({s: I for s in p.free_symbols if s.name == "i"}) if isinstance(p, Basic) else p for p in parsed]
 
 
 def _vectors_as_tuples(parsed: list) -> list:
@@ -129,6 +162,7 @@ def _has_matrix(parsed) -> bool:
 
 
 def equivalent(gold: tuple, answer: list) -> bool:
+    """Whether the parsed answer equals the parsed gold (math-verify's verify, gold first)."""
     gold_list = list(gold)
     if _has_matrix(gold_list) != _has_matrix(answer):
         # A column vector answers "(1, 2)" and the other way round.
@@ -159,8 +193,7 @@ def numeric_eq(a, b, float_rounding: int, numeric_precision: int) -> bool:
         a, b = mv_grader.safe_sympy_doit(a), mv_grader.safe_sympy_doit(b)
         if isinstance(a, MatrixBase) and isinstance(b, MatrixBase) and a.shape == b.shape:
             return all(
-                numeric_eq(x, y, float_rounding, numeric_precision)
-                for x, y in zip(a.flat(), b.flat(), strict=True)
+                numeric_eq(x, y, float_rounding, numeric_precision) for x, y in zip(a.flat(), b.flat(), strict=True)
             )
         return False
     pct = mv_grader.is_atomic_or_pct_atomic

@@ -20,7 +20,7 @@ def _exponent_depth(answer: str) -> int:
         if ch == "^":
             depth = 1 + sum(groups) + chain
             deepest = max(deepest, depth)
-            nxt = text[i + 1:i + 2]
+            nxt = text[i + 1 : i + 2]
             if nxt in ("{", "("):
                 groups.append(True)
                 chain = 0

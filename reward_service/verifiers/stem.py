@@ -34,16 +34,22 @@ _LETTER_GOLD = re.compile(r"\(?([A-Z])\)?")
 
 
 class Reference(BaseModel):
+    """A STEM item's gold: a choice letter (with the choices) or a quantity."""
+
     model_config = ConfigDict(extra="forbid")
-    answer: str = Field(min_length=1, max_length=10_000, description="Gold: a letter or choice text, a value, or an expression.")
+    answer: str = Field(
+        min_length=1, max_length=10_000, description="Gold: a letter or choice text, a value, or an expression."
+    )
     choices: list[str] | None = Field(default=None, min_length=2, max_length=26, description="Choice texts, A first.")
     tolerance: float = Field(default=DEFAULT_TOLERANCE, ge=0, le=1, description="Relative tolerance for numbers.")
 
     @model_validator(mode="after")
     def _gold_is_a_choice(self):
         if self.choices is not None and self.gold_letter() is None:
-            raise ValueError(f"with choices, 'answer' must be a letter A-{LETTERS[len(self.choices) - 1]} "
-                             "or the text of one of the choices")
+            raise ValueError(
+                f"with choices, 'answer' must be a letter A-{LETTERS[len(self.choices) - 1]} "
+                "or the text of one of the choices"
+            )
         return self
 
     def gold_letter(self) -> str | None:
@@ -91,6 +97,7 @@ def _compare(answer: Quantity, gold: Quantity, tolerance: float) -> tuple[bool, 
 
 
 def verify(text: str, reference: dict, options: dict | None = None) -> base.Verdict:
+    """Grade `text` against the reference: the chosen letter, or the quantity within tolerance."""
     ref = Reference.model_validate(reference)
     gold_letter = ref.gold_letter()
     if gold_letter:
@@ -104,7 +111,7 @@ def verify(text: str, reference: dict, options: dict | None = None) -> base.Verd
     if gold is not None and quantity is not None:
         same, detail = _compare(quantity, gold, ref.tolerance)
         return (base.correct if same else base.incorrect)(answer[:200], detail)
-    refused = refusal(answer, int((options or {}).get("max_answer_chars", 1000)))
+    refused = refusal(answer, int((options or {}).get("max_answer_chars", base.MAX_ANSWER_CHARS)))
     if refused:
         return base.timeout(refused, extracted=answer[:200])
     gold = gold or read_expression(ref.answer, numeric_value)

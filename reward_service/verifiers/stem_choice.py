@@ -29,15 +29,21 @@ _LABEL = re.compile(r"[(\[]?\s*([A-Z])\s*[)\].:]?")
 _LEADING_LABEL = re.compile(r"[(\[]?\s*([A-Z])\s*(?:[)\].:,]|\s|$)")
 _LABEL_PREFIX = re.compile(r"^[(\[]?[A-Za-z][)\].:]\s+")
 _OTHER_LABEL = re.compile(r"(?<![A-Za-z'])[(\[]?([A-Z])[)\]]?(?![A-Za-z'])")
-_JOINERS = re.compile(r"\s{0,5}(?:,|;|&|\\&|/|\||\band\b|\bor\b|\\text\{\s{0,3}(?:and|or)\s{0,3}\})\s{0,5}", re.IGNORECASE)
+_JOINERS = re.compile(
+    r"\s{0,5}(?:,|;|&|\\&|/|\||\band\b|\bor\b|\\text\{\s{0,3}(?:and|or)\s{0,3}\})\s{0,5}", re.IGNORECASE
+)
 _WRAPPERS = re.compile(r"\\(?:text|textbf|mathrm|mathbf|textrm|mbox)\s*\{([^{}]*)\}")
 _MATH_DELIMITERS = re.compile(r"\$|\\\(|\\\)|\\\[|\\\]")
 _LEAD_WORDS = re.compile(r"^(?:option|choice|answer|letter)\s*:?\s*", re.IGNORECASE)
-_DISMISSED = re.compile(r"^(?:is|are|was|seems|can|must)\b.{0,20}?\b(?:not|incorrect|wrong|false|ruled|eliminated|"
-                        r"excluded)\b", re.IGNORECASE)
+_DISMISSED = re.compile(
+    r"^(?:is|are|was|seems|can|must)\b.{0,20}?\b(?:not|incorrect|wrong|false|ruled|eliminated|"
+    r"excluded)\b",
+    re.IGNORECASE,
+)
 _DISMISSED_OTHERS = re.compile(
     _L + r"(?:\s{0,3}(?:,|and|or)\s{0,3}" + _L.replace("([A-Z])", "[A-Z]") + r"){0,8}\s{1,3}(?i:is|are)\s{1,3}"
-    r"(?:\w+\s{1,3})?(?i:wrong|incorrect|not|false)")
+    r"(?:\w+\s{1,3})?(?i:wrong|incorrect|not|false)"
+)
 _NEGATED = re.compile(r"\b(?i:not|rather\s+than|instead\s+of|over)\s+[(\[]?[A-Z][)\]]?(?![A-Za-z])")
 _STATED = re.compile(
     r"\b(?i:i\s+(?:choose|pick|select|(?:would|'d|will)\s+go\s+with)|go\s+with|solution\s*:"
@@ -47,13 +53,19 @@ _STATED = re.compile(
 )
 _ITS = re.compile(r"\b(?i:it'?s|it\s+is)\s{1,3}\**" + _L + r"\**(?=\s{0,3}[.!]?\s{0,3}(?:$|\n))")
 _IS_CORRECT = re.compile(r"(?<![A-Za-z])" + _L + r"\s{1,3}is\s{1,3}(?:the\s{1,3})?(?i:correct|right|best|answer)\b")
-_ALSO = re.compile(r"(?<![A-Za-z])" + _L + r"\s{1,3}(?i:is|are|could|might|may)(?:\s{1,3}be)?\s{1,3}(?i:also)\b"
-                   r"|(?<![A-Za-z])" + _L + r"\s{1,3}(?i:could|might|may)\s{1,3}be\s{1,3}(?i:right|correct|valid)\b"
-                   r"|\b(?i:might|could|may)\s+(?:also\s+)?be\s+" + _L + r"(?![A-Za-z])")
-_JOINED_NEXT = re.compile(r"\s{0,3}\**\s{0,3}(?:,|&|/|\||\b(?i:or|and)\b)\s{0,3}(?i:also\s+|maybe\s+|possibly\s+)?"
-                          + _L + r"(?![A-Za-z])")
-_DOUBT = re.compile(r"\b(?:if|whether|unless|not\s+sure|unsure|might|maybe|perhaps|possibly|could|earlier|wrong|"
-                    r"incorrect|false|only)\b|\?", re.IGNORECASE)
+_ALSO = re.compile(
+    r"(?<![A-Za-z])" + _L + r"\s{1,3}(?i:is|are|could|might|may)(?:\s{1,3}be)?\s{1,3}(?i:also)\b"
+    r"|(?<![A-Za-z])" + _L + r"\s{1,3}(?i:could|might|may)\s{1,3}be\s{1,3}(?i:right|correct|valid)\b"
+    r"|\b(?i:might|could|may)\s+(?:also\s+)?be\s+" + _L + r"(?![A-Za-z])"
+)
+_JOINED_NEXT = re.compile(
+    r"\s{0,3}\**\s{0,3}(?:,|&|/|\||\b(?i:or|and)\b)\s{0,3}(?i:also\s+|maybe\s+|possibly\s+)?" + _L + r"(?![A-Za-z])"
+)
+_DOUBT = re.compile(
+    r"\b(?:if|whether|unless|not\s+sure|unsure|might|maybe|perhaps|possibly|could|earlier|wrong|"
+    r"incorrect|false|only)\b|\?",
+    re.IGNORECASE,
+)
 _CLAUSE_END = re.compile(r"[.!?\n,;]")
 _PHRASE = re.compile(r"(?i:final\s+answer|answer\s+is|answer\s*:)")
 _ASIDE = re.compile(r"\([^()]*\)")
@@ -95,8 +107,11 @@ def choice_index(text: str, choices: list[str] | None) -> int | None:
     if not choices:
         return None
     said = _norm(text)
-    for same in (lambda c: said == _norm(c), lambda c: _singular(said) == _singular(_norm(c)),
-                 lambda c: _same_value(text, c)):
+    for same in (
+        lambda c: said == _norm(c),
+        lambda c: _singular(said) == _singular(_norm(c)),
+        lambda c: _same_value(text, c),
+    ):
         found = [i for i, choice in enumerate(choices) if same(choice)]
         if len(found) == 1:
             return found[0]
@@ -123,7 +138,7 @@ def chosen_letters(candidate: str, choices: list[str] | None, strict: bool = Fal
     lead = _LEADING_LABEL.match(text)
     if not lead or lead.group(1) not in in_range:
         return None
-    letter, rest = lead.group(1), text[lead.end():].strip()
+    letter, rest = lead.group(1), text[lead.end() :].strip()
     if not rest or choice_index(rest, choices) == LETTERS.index(letter):
         return {letter}
     if strict or _DISMISSED.match(rest) or rest.startswith("?"):
@@ -140,7 +155,7 @@ def _clause(text: str, start: int, end: int) -> str:
     character that ends it: "(B) is wrong, so the answer is (C)" has two."""
     before = max((m.end() for m in _CLAUSE_END.finditer(text, max(0, start - 300), start)), default=max(0, start - 300))
     after = _CLAUSE_END.search(text, end)
-    return text[before:after.end() if after else len(text)]
+    return text[before : after.end() if after else len(text)]
 
 
 def _statements(text: str) -> list[tuple[int, int, str]]:
@@ -165,7 +180,7 @@ def _hedged(letter: str, after: str, in_range: str) -> set[str]:
 
 def read_choice(text: str, choices: list[str] | None) -> tuple[set[str], str] | None:
     """(letters named, the text they were read from), or None when the response picks nothing."""
-    in_range = LETTERS[:len(choices) if choices else 26]
+    in_range = LETTERS[: len(choices) if choices else 26]
     offset = max(0, len(text) - _TAIL)
     tail = text[offset:]
     spans = boxed_spans(text)
@@ -179,7 +194,7 @@ def read_choice(text: str, choices: list[str] | None) -> tuple[set[str], str] | 
     if found and (found[1] or _phrase_undoubted(tail)):
         letters = chosen_letters(found[0], choices)
         if letters:
-            after = text[spans[-1][1]:] if found[1] and spans else ""
+            after = text[spans[-1][1] :] if found[1] and spans else ""
             return (_hedged(next(iter(letters)), after, in_range) if len(letters) == 1 else letters), found[0]
     lines = [line for line in tail.strip().split("\n") if line.strip()]
     last_lines = "\n".join(lines[-3:])

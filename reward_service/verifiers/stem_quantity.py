@@ -20,8 +20,11 @@ _LATEX_THOUSANDS = re.compile(r"(\d)\{,\}(\d{3})(?!\d)")
 _MICRO = re.compile(r"μ\s+(?=[A-Za-z])")
 _CELSIUS = re.compile(r"°\s*([CF])\b")
 _DEGREE_WORDS = re.compile(r"\bdeg(?:ree)?s?\s{1,3}(C|F)(?:elsius|ahrenheit)?\b", re.IGNORECASE)
-_REMARK = re.compile(r"(?:\s{0,5}\((?:to|rounded|approx\.?|approximately|about|correct|exact|in|with|using)\b[^()]*\)"
-                     r"|\s{1,5}of\s{1,5}[^/\d]*)$", re.IGNORECASE)  # "(to 3 s.f.)", "of NaCl"
+_REMARK = re.compile(
+    r"(?:\s{0,5}\((?:to|rounded|approx\.?|approximately|about|correct|exact|in|with|using)\b[^()]*\)"
+    r"|\s{1,5}of\s{1,5}[^/\d]*)$",
+    re.IGNORECASE,
+)  # "(to 3 s.f.)", "of NaCl"
 _SPACING = re.compile(r"\\[,;:! ]|\\q?quad|~|\$|\\left|\\right")
 _NUMBER = re.compile(r"([-+]?)\s*(\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d{1,3}(?: \d{3})+(?![\d.])|\d+(?:\.\d*)?|\.\d+)")
 _EXPONENT = re.compile(r"\s*(?:[eE]\s*([-+]?\d{1,4})|(?:\\times|\\cdot|\*|x|X)\s*10\s*\^\s*\{?\s*([-+]?\d{1,4})\s*\}?)")
@@ -41,51 +44,220 @@ _FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _HEDGE = re.compile(r"^(?:approximately|approx\.?|about|around|roughly|nearly|~|\\sim)\s*", re.IGNORECASE)
 _PER = re.compile(r"\s{1,5}per\s{1,5}", re.IGNORECASE)
 _POWER_WORD = re.compile(r"\b(square|cubic)\s+([A-Za-z]+)|\b([A-Za-z]+)\s+(squared|cubed)\b", re.IGNORECASE)
-_PREFIX_WORDS = {"kilo": "k", "centi": "c", "milli": "m", "micro": "μ", "nano": "n", "mega": "M", "giga": "G",
-                 "pico": "p"}
-_UNICODE = {"−": "-", "×": "\\times ", "·": "*", "\\cdot": "*", "⋅": "*", "^{\\circ}": "°", "{}^\\circ": "°",
-            "^\\circ": "°", "\\circ": "°",
-            "\\degree": "°", "\\deg": "°", "℃": "°C", "℉": "°F", "º": "°", "\\mathring{A}": "Å", "\\%": "%", "\\Omega": "Ω", "\\mu ": "μ", "\\mu": "μ", "\\AA": "Å"}
+_PREFIX_WORDS = {
+    "kilo": "k",
+    "centi": "c",
+    "milli": "m",
+    "micro": "μ",
+    "nano": "n",
+    "mega": "M",
+    "giga": "G",
+    "pico": "p",
+}
+_UNICODE = {
+    "−": "-",
+    "×": "\\times ",
+    "·": "*",
+    "\\cdot": "*",
+    "⋅": "*",
+    "^{\\circ}": "°",
+    "{}^\\circ": "°",
+    "^\\circ": "°",
+    "\\circ": "°",
+    "\\degree": "°",
+    "\\deg": "°",
+    "℃": "°C",
+    "℉": "°F",
+    "º": "°",
+    "\\mathring{A}": "Å",
+    "\\%": "%",
+    "\\Omega": "Ω",
+    "\\mu ": "μ",
+    "\\mu": "μ",
+    "\\AA": "Å",
+}
 
 # symbol -> (scale, SI base dimensions): derived units expand, so `J` is `N m` is `kg m^2/s^2`.
 _MASS, _LENGTH, _TIME = {"kg": 1}, {"m": 1}, {"s": 1}
 _ENERGY = {"kg": 1, "m": 2, "s": -2}
 _PRESSURE = {"kg": 1, "m": -1, "s": -2}
 _UNITS = {
-    "m": (1.0, _LENGTH), "g": (1e-3, _MASS), "s": (1.0, _TIME), "A": (1.0, {"A": 1}), "K": (1.0, {"K": 1}),
-    "mol": (1.0, {"mol": 1}), "cd": (1.0, {"cd": 1}), "N": (1.0, {"kg": 1, "m": 1, "s": -2}), "J": (1.0, _ENERGY),
-    "W": (1.0, {"kg": 1, "m": 2, "s": -3}), "Pa": (1.0, _PRESSURE), "Hz": (1.0, {"s": -1}),
-    "C": (1.0, {"A": 1, "s": 1}), "V": (1.0, {"kg": 1, "m": 2, "s": -3, "A": -1}),
-    "Ω": (1.0, {"kg": 1, "m": 2, "s": -3, "A": -2}), "ohm": (1.0, {"kg": 1, "m": 2, "s": -3, "A": -2}),
-    "T": (1.0, {"kg": 1, "s": -2, "A": -1}), "F": (1.0, {"kg": -1, "m": -2, "s": 4, "A": 2}),
-    "H": (1.0, {"kg": 1, "m": 2, "s": -2, "A": -2}), "eV": (1.602176634e-19, _ENERGY), "cal": (4.184, _ENERGY),
-    "L": (1e-3, {"m": 3}), "l": (1e-3, {"m": 3}), "M": (1e3, {"mol": 1, "m": -3}), "min": (60.0, _TIME),
-    "h": (3600.0, _TIME), "hr": (3600.0, _TIME), "Å": (1e-10, _LENGTH), "bar": (1e5, _PRESSURE),
-    "atm": (101325.0, _PRESSURE), "mmHg": (133.322387415, _PRESSURE), "Torr": (133.322368421, _PRESSURE),
-    "S": (1.0, {"kg": -1, "m": -2, "s": 3, "A": 2}), "Wh": (3600.0, _ENERGY), "Nm": (1.0, _ENERGY),
-    "lb": (0.45359237, _MASS), "ft": (0.3048, _LENGTH), "mi": (1609.344, _LENGTH), "mph": (0.44704, {"m": 1, "s": -1}),
-    "u": (1.66053906660e-27, _MASS), "Da": (1.66053906660e-27, _MASS), "rad": (1.0, {}),
-    "%": (1.0, {"%": 1}), "°": (1.0, {"°": 1}), "degC": (1.0, {"degC": 1}), "degF": (1.0, {"degF": 1}),
+    "m": (1.0, _LENGTH),
+    "g": (1e-3, _MASS),
+    "s": (1.0, _TIME),
+    "A": (1.0, {"A": 1}),
+    "K": (1.0, {"K": 1}),
+    "mol": (1.0, {"mol": 1}),
+    "cd": (1.0, {"cd": 1}),
+    "N": (1.0, {"kg": 1, "m": 1, "s": -2}),
+    "J": (1.0, _ENERGY),
+    "W": (1.0, {"kg": 1, "m": 2, "s": -3}),
+    "Pa": (1.0, _PRESSURE),
+    "Hz": (1.0, {"s": -1}),
+    "C": (1.0, {"A": 1, "s": 1}),
+    "V": (1.0, {"kg": 1, "m": 2, "s": -3, "A": -1}),
+    "Ω": (1.0, {"kg": 1, "m": 2, "s": -3, "A": -2}),
+    "ohm": (1.0, {"kg": 1, "m": 2, "s": -3, "A": -2}),
+    "T": (1.0, {"kg": 1, "s": -2, "A": -1}),
+    "F": (1.0, {"kg": -1, "m": -2, "s": 4, "A": 2}),
+    "H": (1.0, {"kg": 1, "m": 2, "s": -2, "A": -2}),
+    "eV": (1.602176634e-19, _ENERGY),
+    "cal": (4.184, _ENERGY),
+    "L": (1e-3, {"m": 3}),
+    "l": (1e-3, {"m": 3}),
+    "M": (1e3, {"mol": 1, "m": -3}),
+    "min": (60.0, _TIME),
+    "h": (3600.0, _TIME),
+    "hr": (3600.0, _TIME),
+    "Å": (1e-10, _LENGTH),
+    "bar": (1e5, _PRESSURE),
+    "atm": (101325.0, _PRESSURE),
+    "mmHg": (133.322387415, _PRESSURE),
+    "Torr": (133.322368421, _PRESSURE),
+    "S": (1.0, {"kg": -1, "m": -2, "s": 3, "A": 2}),
+    "Wh": (3600.0, _ENERGY),
+    "Nm": (1.0, _ENERGY),
+    "lb": (0.45359237, _MASS),
+    "ft": (0.3048, _LENGTH),
+    "mi": (1609.344, _LENGTH),
+    "mph": (0.44704, {"m": 1, "s": -1}),
+    "u": (1.66053906660e-27, _MASS),
+    "Da": (1.66053906660e-27, _MASS),
+    "rad": (1.0, {}),
+    "%": (1.0, {"%": 1}),
+    "°": (1.0, {"°": 1}),
+    "degC": (1.0, {"degC": 1}),
+    "degF": (1.0, {"degF": 1}),
 }
-_UNPREFIXED = {"min", "h", "hr", "%", "°", "atm", "u", "Å", "degC", "degF", "mmHg", "Torr", "rad", "lb", "ft", "mi", "mph",
-               "Nm"}
+_UNPREFIXED = {
+    "min",
+    "h",
+    "hr",
+    "%",
+    "°",
+    "atm",
+    "u",
+    "Å",
+    "degC",
+    "degF",
+    "mmHg",
+    "Torr",
+    "rad",
+    "lb",
+    "ft",
+    "mi",
+    "mph",
+    "Nm",
+}
 # Words after a number that qualify it ("5 or more") rather than give its unit.
-_NOT_UNITS = {"or", "and", "more", "less", "than", "at", "least", "most", "fewer", "times", "to", "per", "only",
-              "approximately", "about", "exactly", "each", "total", "plus", "minus"}
-_PREFIXES = {"Y": 1e24, "Z": 1e21, "E": 1e18, "P": 1e15, "T": 1e12, "G": 1e9, "M": 1e6, "k": 1e3, "h": 1e2,
-             "d": 1e-1, "c": 1e-2, "m": 1e-3, "μ": 1e-6, "µ": 1e-6, "u": 1e-6, "n": 1e-9, "p": 1e-12,
-             "f": 1e-15, "a": 1e-18}
-_WORDS = {"meter": "m", "meters": "m", "metre": "m", "metres": "m", "second": "s", "seconds": "s",
-          "sec": "s", "gram": "g", "grams": "g", "kilogram": "kg", "kilograms": "kg", "liter": "L",
-          "liters": "L", "litre": "L", "litres": "L", "hour": "h", "hours": "h", "minute": "min",
-          "minutes": "min", "joule": "J", "joules": "J", "newton": "N", "newtons": "N", "volt": "V",
-          "volts": "V", "watt": "W", "watts": "W", "kelvin": "K", "ohms": "ohm", "percent": "%",
-          "degree": "°", "degrees": "°", "moles": "mol", "mole": "mol", "amp": "A", "amps": "A",
-          "ampere": "A", "amperes": "A", "pascal": "Pa", "pascals": "Pa", "hertz": "Hz", "coulomb": "C",
-          "coulombs": "C", "mph": "mph", "hrs": "h", "atmosphere": "atm", "atmospheres": "atm",
-          "angstrom": "Å", "angstroms": "Å", "electronvolt": "eV", "electronvolts": "eV", "lbs": "lb",
-          "pound": "lb", "pounds": "lb", "foot": "ft", "feet": "ft", "mile": "mi", "miles": "mi",
-          "celsius": "degC", "fahrenheit": "degF", "radian": "rad", "radians": "rad", "ohm": "ohm"}
+_NOT_UNITS = {
+    "or",
+    "and",
+    "more",
+    "less",
+    "than",
+    "at",
+    "least",
+    "most",
+    "fewer",
+    "times",
+    "to",
+    "per",
+    "only",
+    "approximately",
+    "about",
+    "exactly",
+    "each",
+    "total",
+    "plus",
+    "minus",
+}
+_PREFIXES = {
+    "Y": 1e24,
+    "Z": 1e21,
+    "E": 1e18,
+    "P": 1e15,
+    "T": 1e12,
+    "G": 1e9,
+    "M": 1e6,
+    "k": 1e3,
+    "h": 1e2,
+    "d": 1e-1,
+    "c": 1e-2,
+    "m": 1e-3,
+    "μ": 1e-6,
+    "µ": 1e-6,
+    "u": 1e-6,
+    "n": 1e-9,
+    "p": 1e-12,
+    "f": 1e-15,
+    "a": 1e-18,
+}
+_WORDS = {
+    "meter": "m",
+    "meters": "m",
+    "metre": "m",
+    "metres": "m",
+    "second": "s",
+    "seconds": "s",
+    "sec": "s",
+    "gram": "g",
+    "grams": "g",
+    "kilogram": "kg",
+    "kilograms": "kg",
+    "liter": "L",
+    "liters": "L",
+    "litre": "L",
+    "litres": "L",
+    "hour": "h",
+    "hours": "h",
+    "minute": "min",
+    "minutes": "min",
+    "joule": "J",
+    "joules": "J",
+    "newton": "N",
+    "newtons": "N",
+    "volt": "V",
+    "volts": "V",
+    "watt": "W",
+    "watts": "W",
+    "kelvin": "K",
+    "ohms": "ohm",
+    "percent": "%",
+    "degree": "°",
+    "degrees": "°",
+    "moles": "mol",
+    "mole": "mol",
+    "amp": "A",
+    "amps": "A",
+    "ampere": "A",
+    "amperes": "A",
+    "pascal": "Pa",
+    "pascals": "Pa",
+    "hertz": "Hz",
+    "coulomb": "C",
+    "coulombs": "C",
+    "mph": "mph",
+    "hrs": "h",
+    "atmosphere": "atm",
+    "atmospheres": "atm",
+    "angstrom": "Å",
+    "angstroms": "Å",
+    "electronvolt": "eV",
+    "electronvolts": "eV",
+    "lbs": "lb",
+    "pound": "lb",
+    "pounds": "lb",
+    "foot": "ft",
+    "feet": "ft",
+    "mile": "mi",
+    "miles": "mi",
+    "celsius": "degC",
+    "fahrenheit": "degF",
+    "radian": "rad",
+    "radians": "rad",
+    "ohm": "ohm",
+}
 
 
 class Quantity:
@@ -130,8 +302,8 @@ def _tidy(text: str) -> str:
 def _factor(symbol: str) -> tuple[float, dict] | None:
     """(scale, SI dimensions) of one unit symbol or word, maybe prefixed (`km`, `kilometers`)."""
     for word, prefix in _PREFIX_WORDS.items():  # "kilometers" -> km
-        if symbol.lower().startswith(word) and symbol[len(word):].lower() in _WORDS:
-            symbol = prefix + _WORDS[symbol[len(word):].lower()]
+        if symbol.lower().startswith(word) and symbol[len(word) :].lower() in _WORDS:
+            symbol = prefix + _WORDS[symbol[len(word) :].lower()]
             break
     symbol = _WORDS.get(symbol.lower(), symbol) if len(symbol) > 3 else _WORDS.get(symbol, symbol)
     if symbol in _UNITS:
@@ -164,7 +336,7 @@ def _units(text: str) -> tuple[float, Counter] | None:
             power = int(match.group(2) or 1) * sign
             for base, base_power in dims.items():
                 units[base] += base_power * power
-            scale *= factor_scale ** power
+            scale *= factor_scale**power
     return scale, Counter({base: power for base, power in units.items() if power})
 
 
@@ -183,14 +355,14 @@ def _read_quantity(text: str) -> Quantity | None:
     power = _POWER_OF_TEN.match(text)
     number = None if power else _NUMBER.match(text)
     if number:
-        written, rest = number.group(1) + number.group(2).replace(",", "").replace(" ", ""), text[number.end():]
+        written, rest = number.group(1) + number.group(2).replace(",", "").replace(" ", ""), text[number.end() :]
         exponent = _EXPONENT.match(rest)
         if exponent:
             written += "e" + (exponent.group(1) or exponent.group(2))
-            rest = rest[exponent.end():]
+            rest = rest[exponent.end() :]
         mantissa = float(written)  # inf when out of range, refused below
     elif power:
-        mantissa, rest = float("1e" + power.group(1)), text[power.end():]
+        mantissa, rest = float("1e" + power.group(1)), text[power.end() :]
     else:
         return None
     rest = _REMARK.sub("", rest).strip()

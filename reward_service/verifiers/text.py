@@ -17,7 +17,7 @@ def final_text(response: str) -> str | None:
     """
     close = response.rfind("</think>")
     if close >= 0:
-        return response[close + len("</think>"):]
+        return response[close + len("</think>") :]
     if "<think>" in response:
         return None
     return response
@@ -60,19 +60,20 @@ def boxed_spans(text: str) -> list[tuple[int, int, str]]:
             end = _braced(text, j)
             if end is None:
                 return spans
-            spans.append((pos, end, text[j + 1:end - 1]))
+            spans.append((pos, end, text[j + 1 : end - 1]))
             i = end
         elif text.startswith(" ", j):
             k = j + 1
             while k < len(text) and text[k] not in " $\n":
                 k += 1
             if k > j + 1:
-                spans.append((pos, k, text[j + 1:k]))
+                spans.append((pos, k, text[j + 1 : k]))
             i = k
         else:
             i = j
 
 
 def last_boxed(text: str) -> str | None:
+    """The content of the last `\\boxed{}` in `text`, or None."""
     spans = boxed_spans(text)
     return spans[-1][2] if spans else None

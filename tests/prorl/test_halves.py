@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from prorl.images import PACKAGE, copy_sources
-from tests.conftest import free_port, stop_servers, wait_ready
+from reward_service.local import LocalServer
 from tests.reward_service.sandbox.helpers import wait_code_ready
 from tests.trainer.test_samples_gold import check_domain
 from trainer.datasets import SAMPLE_DOMAINS
@@ -21,16 +21,29 @@ pytestmark = pytest.mark.slow
 
 
 def _run(*args, timeout: float = 600, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}, **kwargs)
+    return subprocess.run(
+        [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
+        **kwargs,
+    )
 
 
 def _venv(root: Path, wheel: Path, extra: str) -> Path:
     venv = root / (extra or "base")
     done = _run(sys.executable, "-m", "venv", venv)
     assert done.returncode == 0, done.stderr
-    done = _run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                f"{wheel}[{extra}]" if extra else wheel)
+    done = _run(
+        venv / "bin" / "python",
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        f"{wheel}[{extra}]" if extra else wheel,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return venv / "bin"
 
@@ -40,8 +53,18 @@ def halves(tmp_path_factory) -> dict[str, Path]:
     """{'service': bin folder, 'train': ..., '': the base install's} of fresh venvs, built side by side."""
     root = tmp_path_factory.mktemp("halves")
     copy_sources(PACKAGE, root / "src")  # a clean copy: setuptools' build/ folder in a checkout can hold stale files
-    done = _run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", root / "wheel",
-                root / "src")
+    done = _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "-q",
+        "--no-deps",
+        "--no-build-isolation",
+        "-w",
+        root / "wheel",
+        root / "src",
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     wheel = next((root / "wheel").glob("prorl-*.whl"))
     with ThreadPoolExecutor(3) as pool:
@@ -58,21 +81,19 @@ def _cannot_import(bin_dir: Path, module: str) -> bool:
 def test_the_service_alone_scores_all_five_domains_without_torch(halves, tmp_path):
     service = halves["service"]
     assert _cannot_import(service, "torch") and _cannot_import(service, "transformers")
-    port = free_port()
-    proc = subprocess.Popen([service / "prorl", "serve", "--port", str(port), "--log-level", "warning"],
-                            env={**os.environ, "REWARD_SANDBOX_ENABLED": "true", "REWARD_SANDBOX_POOL_SIZE": "1",
-                                 "REWARD_POOL_SIZE": "2"})
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
-            wait_ready(http.get)
+    env = {"REWARD_SANDBOX_ENABLED": "true", "REWARD_SANDBOX_POOL_SIZE": "1", "REWARD_POOL_SIZE": "2"}
+    with LocalServer("--log-level", "warning", env=env, python=str(service / "python")) as server:
+        with httpx.Client(base_url=server.url, timeout=120) as http:
             wait_code_ready(http)  # the installed wheel computes the same sandbox tags as the checkout
             for domain in SAMPLE_DOMAINS:
                 check_domain(http, domain)
-    finally:
-        stop_servers([proc])
 
     done = _run(service / "prorl", "train", "steps=1")
-    assert done.returncode == 2 and 'prorl train needs the trainer' in done.stderr and 'pip install "prorl[train]"' in done.stderr
+    assert (
+        done.returncode == 2
+        and "prorl train needs the trainer" in done.stderr
+        and 'pip install "prorl[train]"' in done.stderr
+    )
     done = _run(service / "prorl", "data", "samples", "math", "--out", tmp_path)
     assert done.returncode == 0 and (tmp_path / "math.jsonl").exists(), done.stderr[-2000:]
 
@@ -86,8 +107,18 @@ def test_the_trainer_alone_trains_against_a_service_url(halves, server_process, 
     done = _run(train / "prorl", "data", "samples", "--out", tmp_path / "data")
     assert done.returncode == 2 and "prorl data needs the reward service" in done.stderr, done.stderr
 
-    args = [train / "prorl", "train", f"model={tiny_model}", f"train_data={pick_data}", "prompts_per_step=2", "group_size=2",
-            "response_length_schedule=[[0, 4]]", "temperature=1.0", "steps=1", "save_every=1"]
+    args = [
+        train / "prorl",
+        "train",
+        f"model={tiny_model}",
+        f"train_data={pick_data}",
+        "prompts_per_step=2",
+        "group_size=2",
+        "response_length_schedule=[[0, 4]]",
+        "temperature=1.0",
+        "steps=1",
+        "save_every=1",
+    ]
     done = _run(*args, f"output_dir={tmp_path / 'local'}")
     assert done.returncode == 1, done.stderr[-2000:]
     assert "no reward service URL was given and the service is not installed here" in done.stderr
@@ -103,13 +134,17 @@ def test_the_trainer_alone_trains_against_a_service_url(halves, server_process, 
 
 def test_the_base_install_is_the_command_and_the_client(halves, server_process):
     base = halves[""]
-    done = _run(base / "python", "-c", "from reward_service.client import RewardClient; RewardClient('http://127.0.0.1:1')")
+    done = _run(
+        base / "python", "-c", "from reward_service.client import RewardClient; RewardClient('http://127.0.0.1:1')"
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     # The frameworks' reward functions (veRL, TRL) need nothing more than the client.
     url = server_process("--log-level", "warning", env={"REWARD_POOL_SIZE": "1"})
-    code = ("from reward_service.frameworks import trl, verl; "
-            f"print(verl.compute_score('openai/gsm8k', 'so \\\\boxed{{4}}', '4', url='{url}')['score'], "
-            f"trl.ProrlReward('{url}')(['q'], ['\\\\boxed{{2}}'], solution=['3']))")
+    code = (
+        "from reward_service.frameworks import trl, verl; "
+        f"print(verl.compute_score('openai/gsm8k', 'so \\\\boxed{{4}}', '4', url='{url}')['score'], "
+        f"trl.ProrlReward('{url}')(['q'], ['\\\\boxed{{2}}'], solution=['3']))"
+    )
     done = _run(base / "python", "-c", code)
     assert done.returncode == 0 and done.stdout.split() == ["1.0", "[0.0]"], done.stdout + done.stderr[-2000:]
     assert _cannot_import(base, "fastapi") and _cannot_import(base, "torch")

@@ -26,17 +26,21 @@ def answer(request: httpx.Request) -> httpx.Response:
     if any(it["domain"] != "math" for it in items):
         errors = [
             {"loc": ["body", "items", i, "domain"], "msg": f"unknown domain {it['domain']!r}", "type": "value_error"}
-            for i, it in enumerate(items) if it["domain"] != "math"
+            for i, it in enumerate(items)
+            if it["domain"] != "math"
         ]
         return httpx.Response(422, json={"detail": errors})
-    results = [{
-        "id": it.get("id"),
-        "reward": float(it["response"] == it["reference"]["answer"]),
-        "status": "correct" if it["response"] == it["reference"]["answer"] else "incorrect",
-        "extracted": it["response"],
-        "detail": "fake",
-        "elapsed_ms": 0.1,
-    } for it in items]
+    results = [
+        {
+            "id": it.get("id"),
+            "reward": float(it["response"] == it["reference"]["answer"]),
+            "status": "correct" if it["response"] == it["reference"]["answer"] else "incorrect",
+            "extracted": it["response"],
+            "detail": "fake",
+            "elapsed_ms": 0.1,
+        }
+        for it in items
+    ]
     return httpx.Response(200, json={"results": results})
 
 
@@ -68,8 +72,8 @@ def test_results_in_input_order_across_batches():
 
     results = make(handler, batch_size=256, concurrency=3).score_sync(items(600))
     assert sorted(sizes) == [88, 256, 256]
-    assert [r["id"] for r in results] == list(range(600))
-    assert [r["reward"] for r in results] == rewards(600)
+    assert [r.id for r in results] == list(range(600))
+    assert [r.reward for r in results] == rewards(600)
 
 
 def test_concurrency_is_bounded():
@@ -85,7 +89,7 @@ def test_concurrency_is_bounded():
 
     results = make(handler, batch_size=2, concurrency=3).score_sync(items(20))
     assert peak == 3
-    assert [r["reward"] for r in results] == rewards(20)
+    assert [r.reward for r in results] == rewards(20)
 
 
 def test_batches_go_round_robin_over_urls():
@@ -110,7 +114,7 @@ def test_503_then_200_is_retried_and_counted():
     unavailable = sample("reward_client_requests_total", outcome="http_503")
     client = make(handler)
     results = client.score_sync(items(10))
-    assert [r["reward"] for r in results] == rewards(10)
+    assert [r.reward for r in results] == rewards(10)
     assert calls == ["a.test", "a.test"]  # one URL: the retry goes back to it once it is the only choice
     assert client.pop_stats() == {"requests": 2, "retries": 1, "failovers": 0, "failed_items": 0}
     assert client.pop_stats() == {"requests": 0, "retries": 0, "failovers": 0, "failed_items": 0}
@@ -129,7 +133,7 @@ def test_connection_error_fails_over_and_the_failed_url_cools_down():
 
     client = make(handler, [A, B], batch_size=4, concurrency=1)
     results = client.score_sync(items(12))
-    assert [r["reward"] for r in results] == rewards(12)
+    assert [r.reward for r in results] == rewards(12)
     assert hosts == ["a.test", "b.test", "b.test", "b.test"]  # A is tried once, then avoided
     assert client.stats.failovers == 1 and client.stats.retries == 1
 
@@ -174,8 +178,8 @@ def test_422_bisection_isolates_exactly_the_bad_items(bad, caplog):
         results = client.score_sync(batch)
     assert [i for i, r in enumerate(results) if r is None] == bad
     good = [i for i in range(20) if i not in bad]
-    assert [results[i]["id"] for i in good] == good
-    assert [results[i]["reward"] for i in good] == [rewards(20)[i] for i in good]
+    assert [results[i].id for i in good] == good
+    assert [results[i].reward for i in good] == [rewards(20)[i] for i in good]
     assert client.stats.failed_items == len(bad) and client.stats.retries == 0
     assert len(sent) <= 2 * len(bad) * 5 + 1  # about log2(20) levels per bad item, not one request per item
     assert sum("unknown domain 'chess'" in r.getMessage() for r in caplog.records) == len(bad)
@@ -197,11 +201,11 @@ def test_retry_after_is_honoured_when_the_same_replica_must_be_asked_again(monke
             return httpx.Response(503, json={"detail": "busy"}, headers={"Retry-After": "7"})
         return answer(request)
 
-    assert [r["reward"] for r in make(handler).score_sync(items(3))] == rewards(3)
+    assert [r.reward for r in make(handler).score_sync(items(3))] == rewards(3)
     assert waits == [7.0]  # not the 1 ms backoff: the server said when to come back
     waits.clear()
     calls.clear()
-    assert [r["reward"] for r in make(handler, [A, B]).score_sync(items(3))] == rewards(3)
+    assert [r.reward for r in make(handler, [A, B]).score_sync(items(3))] == rewards(3)
     assert calls == ["a.test", "b.test"] and waits[0] < 1  # another replica may take it at once
 
 
@@ -215,7 +219,7 @@ def test_a_500_is_bisected_so_one_poisoned_item_loses_only_itself(caplog):
     with caplog.at_level(logging.ERROR, logger="reward_service.client"):
         results = make(handler, batch_size=16).score_sync(items(16))
     assert [i for i, r in enumerate(results) if r is None] == [7]
-    assert [results[i]["reward"] for i in range(16) if i != 7] == [rewards(16)[i] for i in range(16) if i != 7]
+    assert [results[i].reward for i in range(16) if i != 7] == [rewards(16)[i] for i in range(16) if i != 7]
 
 
 @pytest.mark.parametrize("status", [400, 404, 413])
@@ -241,7 +245,9 @@ def test_a_refused_key_raises_at_once_instead_of_missing_rewards(status, key):
 
     def handler(request):
         calls.append(request)
-        return httpx.Response(status, json={"detail": "missing or wrong API key: send 'Authorization: Bearer <REWARD_API_KEY>'"})
+        return httpx.Response(
+            status, json={"detail": "missing or wrong API key: send 'Authorization: Bearer <REWARD_API_KEY>'"}
+        )
 
     client = make(handler, [A, B], batch_size=5, api_key=key)
     with pytest.raises(AuthError) as refused:
@@ -285,7 +291,7 @@ def test_async_use_and_empty_input():
             return await client.score([]), await client.score(items(7))
 
     empty, results = asyncio.run(main())
-    assert empty == [] and [r["reward"] for r in results] == rewards(7)
+    assert empty == [] and [r.reward for r in results] == rewards(7)
     assert len(calls) == 3
 
 
@@ -295,7 +301,7 @@ def test_score_sync_from_a_thread_and_not_inside_a_loop():
     thread = threading.Thread(target=lambda: out.update(results=client.score_sync(items(5))))
     thread.start()
     thread.join(timeout=30)
-    assert [r["reward"] for r in out["results"]] == rewards(5)
+    assert [r.reward for r in out["results"]] == rewards(5)
 
     async def inside_loop():
         client.score_sync(items(1))
@@ -319,21 +325,25 @@ def test_ready_waits_for_any_url():
         asyncio.run(make(starting, [A, B]).ready(timeout_s=0.3))
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"base_urls": []}, "at least one URL"),
-    ({"base_urls": "localhost:8000"}, "http://"),
-    ({"batch_size": 0}, "batch_size"),
-    ({"concurrency": 0}, "concurrency"),
-    ({"read_timeout_s": 0}, "read_timeout_s"),
-    ({"max_retries": -1}, "max_retries"),
-    ({"backoff_s": 2, "max_backoff_s": 1}, "backoff_s <= max_backoff_s"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"base_urls": []}, "at least one URL"),
+        ({"base_urls": "localhost:8000"}, "http://"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"concurrency": 0}, "concurrency"),
+        ({"read_timeout_s": 0}, "read_timeout_s"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"backoff_s": 2, "max_backoff_s": 1}, "backoff_s <= max_backoff_s"),
+    ],
+)
 def test_bad_arguments_say_what_to_fix(kwargs, message):
     with pytest.raises(ValueError, match=message):
         RewardClient(**{"base_urls": A, **kwargs})
 
 
 # A real `prorl serve`.
+
 
 def math_items(n: int) -> list[dict]:
     return [item(f"\\boxed{{{4 if i % 2 == 0 else 5}}}", answer="4", id=f"m{i}") for i in range(n)]
@@ -352,9 +362,9 @@ def test_real_server_scores_and_isolates_a_bad_item(server_process):
     results, stats = asyncio.run(main())
     assert results[7] is None
     good = [r for i, r in enumerate(results) if i != 7]
-    assert [r["id"] for r in good] == [f"m{i}" for i in range(12) if i != 7]
-    assert [r["reward"] for r in good] == [1.0 if i % 2 == 0 else 0.0 for i in range(12) if i != 7]
-    assert [r["status"] for r in good] == ["correct" if i % 2 == 0 else "incorrect" for i in range(12) if i != 7]
+    assert [r.id for r in good] == [f"m{i}" for i in range(12) if i != 7]
+    assert [r.reward for r in good] == [1.0 if i % 2 == 0 else 0.0 for i in range(12) if i != 7]
+    assert [r.status for r in good] == ["correct" if i % 2 == 0 else "incorrect" for i in range(12) if i != 7]
     assert stats["failed_items"] == 1 and stats["retries"] == 0
 
     wrong_key = RewardClient(url, api_key="nope", batch_size=5)
@@ -376,7 +386,7 @@ def test_server_down_and_back_on_the_same_port_loses_no_items():
     try:
         wait_ready(lambda path: httpx.get(url + path, timeout=2))
         client = RewardClient(url, batch_size=4, concurrency=2, max_retries=100, backoff_s=0.1, max_backoff_s=0.5)
-        assert [r["reward"] for r in client.score_sync(math_items(4))] == [1.0, 0.0, 1.0, 0.0]
+        assert [r.reward for r in client.score_sync(math_items(4))] == [1.0, 0.0, 1.0, 0.0]
         procs[0].kill()
         procs[0].wait(timeout=30)
 
@@ -390,8 +400,8 @@ def test_server_down_and_back_on_the_same_port_loses_no_items():
         procs.append(serve(port))
         thread.join(timeout=120)
         assert not thread.is_alive()
-        assert [r["id"] for r in out["results"]] == [f"m{i}" for i in range(20)]
-        assert [r["reward"] for r in out["results"]] == [1.0 if i % 2 == 0 else 0.0 for i in range(20)]
+        assert [r.id for r in out["results"]] == [f"m{i}" for i in range(20)]
+        assert [r.reward for r in out["results"]] == [1.0 if i % 2 == 0 else 0.0 for i in range(20)]
         assert client.stats.failed_items == 0
     finally:
         stop_servers(procs)

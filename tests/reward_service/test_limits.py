@@ -8,14 +8,12 @@ on time only prove that nothing hung (speed is measured by benchmarks/, not here
 """
 
 import json
-import os
 import re
 import resource
 import select
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -25,18 +23,19 @@ import psutil
 import pytest
 
 from reward_service.client import RewardClient
-from tests.conftest import free_port, wait_ready
+from reward_service.local import LocalServer, free_port
+from tests.conftest import wait_ready
 from tests.reward_service.api.test_score import item
 
 HANG = "\\boxed{10^{10^{10}}}"  # sympy works on it until its worker is killed at the item's timeout
 
 
-class Server:
-    """A `prorl serve` process, its URL and its log (stdout and stderr together)."""
+class Server(LocalServer):
+    """A `prorl serve` process and its log (stdout and stderr together)."""
 
-    def __init__(self, proc: subprocess.Popen, port: int, log: Path):
-        self.proc, self.port, self.log = proc, port, log
-        self.url = f"http://127.0.0.1:{port}"
+    def __init__(self, log: Path, **kwargs):
+        super().__init__(**kwargs)
+        self.log = log
 
     @property
     def pid(self) -> int:
@@ -44,15 +43,6 @@ class Server:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 def launch(folder: Path, env: dict[str, str], nofile_soft: int | None = None) -> Server:
@@ -65,17 +55,19 @@ def launch(folder: Path, env: dict[str, str], nofile_soft: int | None = None) ->
         resource.setrlimit(resource.RLIMIT_NOFILE, (nofile_soft, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
 
     with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "prorl", "serve", "--port", str(port)],
-            env={**os.environ, "REWARD_SANDBOX_ENABLED": "false", "REWARD_POOL_SIZE": "1", **env},
-            stdout=out, stderr=subprocess.STDOUT, preexec_fn=lower_file_limit if nofile_soft else None,
+        server = Server(
+            log,
+            port=port,
+            env={"REWARD_SANDBOX_ENABLED": "false", "REWARD_POOL_SIZE": "1", **env},
+            timeout_s=60,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=lower_file_limit if nofile_soft else None,
         )
-    server = Server(proc, port, log)
-    try:
-        wait_ready(lambda path: httpx.get(server.url + path, timeout=2))
-    except AssertionError:
-        server.stop()
-        raise AssertionError(f"server did not become ready:\n{server.output()[-3000:]}") from None
+        try:
+            server.start()
+        except RuntimeError:
+            raise AssertionError(f"server did not become ready:\n{server.output()[-3000:]}") from None
     return server
 
 
@@ -107,8 +99,10 @@ KEY = "clé-ключ"  # not ASCII: an environment variable may hold any UTF-8
 @pytest.fixture(scope="module")
 def keyed(tmp_path_factory):
     """An API key, no docs, and a body timeout far longer than any test waits."""
-    server = launch(tmp_path_factory.mktemp("keyed"), {"REWARD_API_KEY": KEY, "REWARD_DOCS_ENABLED": "false",
-                                                       "REWARD_BODY_TIMEOUT_S": "120"})
+    server = launch(
+        tmp_path_factory.mktemp("keyed"),
+        {"REWARD_API_KEY": KEY, "REWARD_DOCS_ENABLED": "false", "REWARD_BODY_TIMEOUT_S": "120"},
+    )
     yield server
     server.stop()
 
@@ -231,8 +225,9 @@ def test_eleven_hundred_idle_connections_do_not_make_the_service_unreachable(ser
 
 
 def test_a_body_that_stalls_is_answered_408(guarded):
-    head = (b"POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 1000\r\n\r\n")
+    head = (
+        b"POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+    )
     with socket.create_connection(("127.0.0.1", guarded.port)) as sock:
         sock.sendall(head + b'{"items": ')  # 10 of the 1,000 bytes, then nothing
         status, _ = read_head(sock, timeout_s=15)
@@ -243,30 +238,44 @@ def test_a_body_that_stalls_is_answered_408(guarded):
 
 
 def test_a_wrong_key_is_refused_before_the_body_is_awaited(keyed):
-    head = (b"POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer wrong\r\n"
-            b"Content-Type: application/json\r\nContent-Length: 50000000\r\n\r\n")
+    head = (
+        b"POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer wrong\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 50000000\r\n\r\n"
+    )
     with socket.create_connection(("127.0.0.1", keyed.port)) as sock:
         sock.sendall(head)  # and not one byte of the 50 MB
         status, headers = read_head(sock, timeout_s=15)
     assert status == 401 and "www-authenticate: bearer" in headers
 
 
-@pytest.mark.parametrize("authorization", [
-    f"Bearer {KEY[:-1]}x".encode(),  # UTF-8, wrong
-    b"Bearer \xff\xfe\x80",  # not UTF-8 at all
-    "Bearer ключ".encode(),
-    b"Bearer",
-    KEY.encode(),  # no scheme
-], ids=["wrong-utf8", "not-utf8", "other-cyrillic", "scheme-only", "no-scheme"])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        f"Bearer {KEY[:-1]}x".encode(),  # UTF-8, wrong
+        b"Bearer \xff\xfe\x80",  # not UTF-8 at all
+        "Bearer ключ".encode(),
+        b"Bearer",
+        KEY.encode(),  # no scheme
+    ],
+    ids=["wrong-utf8", "not-utf8", "other-cyrillic", "scheme-only", "no-scheme"],
+)
 def test_non_ascii_keys_are_refused_not_crashed(keyed, authorization):
-    r = httpx.post(keyed.url + "/v1/score", json={"items": [item("\\boxed{1/2}")]},
-                   headers={"Authorization": authorization}, timeout=30)
+    r = httpx.post(
+        keyed.url + "/v1/score",
+        json={"items": [item("\\boxed{1/2}")]},
+        headers={"Authorization": authorization},
+        timeout=30,
+    )
     assert r.status_code == 401, r.text
 
 
 def test_the_right_non_ascii_key_is_accepted(keyed):
-    r = httpx.post(keyed.url + "/v1/score", json={"items": [item("\\boxed{1/2}")]},
-                   headers={"Authorization": f"Bearer {KEY}".encode()}, timeout=30)
+    r = httpx.post(
+        keyed.url + "/v1/score",
+        json={"items": [item("\\boxed{1/2}")]},
+        headers={"Authorization": f"Bearer {KEY}".encode()},
+        timeout=30,
+    )
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "correct"
 
 
@@ -371,8 +380,15 @@ def test_sigterm_is_a_clean_exit(serve):
 @pytest.fixture(scope="module")
 def busy_server(tmp_path_factory):
     """Room for 4 items and 4 KiB of request bodies at once; Retry-After of one second."""
-    server = launch(tmp_path_factory.mktemp("busy"), {"REWARD_POOL_SIZE": "2", "REWARD_MAX_INFLIGHT_BYTES": "4096",
-                                                      "REWARD_MAX_INFLIGHT_ITEMS": "4", "REWARD_RETRY_AFTER_S": "1"})
+    server = launch(
+        tmp_path_factory.mktemp("busy"),
+        {
+            "REWARD_POOL_SIZE": "2",
+            "REWARD_MAX_INFLIGHT_BYTES": "4096",
+            "REWARD_MAX_INFLIGHT_ITEMS": "4",
+            "REWARD_RETRY_AFTER_S": "1",
+        },
+    )
     yield server
     server.stop()
 
@@ -419,8 +435,9 @@ def test_bytes_in_flight_are_bounded(busy_server):
 def test_items_in_flight_are_bounded(busy_server):
     hangs = [item(HANG, answer=str(n), options={"timeout_s": 3}) for n in range(3)]
     thread, slow = in_background(busy_server.url, hangs)
-    two = httpx.post(busy_server.url + "/v1/score", json={"items": [item("\\boxed{1/2}"), item("\\boxed{3}")]},
-                     timeout=30)
+    two = httpx.post(
+        busy_server.url + "/v1/score", json={"items": [item("\\boxed{1/2}"), item("\\boxed{3}")]}, timeout=30
+    )
     one = httpx.post(busy_server.url + "/v1/score", json={"items": [item("\\boxed{1/2}")]}, timeout=30)
     thread.join(timeout=30)
     assert two.status_code == 503 and "REWARD_MAX_INFLIGHT_ITEMS" in two.text, two.text
@@ -439,7 +456,7 @@ def test_the_client_scores_everything_on_a_busy_server(busy_server):
     client = RewardClient(busy_server.url, batch_size=2, concurrency=4, max_retries=10, backoff_s=0.2)
     results = client.score_sync(items)
     thread.join(timeout=30)
-    assert [r and (r["id"], r["status"]) for r in results] == [(n, "correct") for n in range(16)]
+    assert [r and (r.id, r.status) for r in results] == [(n, "correct") for n in range(16)]
     assert client.stats.retries > 0, "no request was refused: the server was not busy, so this proved nothing"
 
 
@@ -496,8 +513,9 @@ def test_ids_come_back_as_the_json_values_sent(plain):
 
 
 def test_unknown_options_are_a_422_naming_the_valid_ones(plain):
-    r = httpx.post(plain.url + "/v1/score", json={"items": [item("\\boxed{1/2}", options={"max_answer_chars": 10**9})]},
-                   timeout=30)
+    r = httpx.post(
+        plain.url + "/v1/score", json={"items": [item("\\boxed{1/2}", options={"max_answer_chars": 10**9})]}, timeout=30
+    )
     assert r.status_code == 422, r.text
     [error] = r.json()["detail"]
     assert error["loc"] == ["body", "items", 0, "options", "max_answer_chars"]
@@ -505,8 +523,12 @@ def test_unknown_options_are_a_422_naming_the_valid_ones(plain):
 
 
 def test_instruction_options_take_a_mode_math_options_do_not(plain):
-    instruction = {"domain": "instruction", "response": "Hello world.", "options": {"mode": "loose"},
-                   "reference": {"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]}}
+    instruction = {
+        "domain": "instruction",
+        "response": "Hello world.",
+        "options": {"mode": "loose"},
+        "reference": {"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]},
+    }
     r = httpx.post(plain.url + "/v1/score", json={"items": [instruction]}, timeout=30)
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "correct", r.text
     assert "(loose)" in r.json()["results"][0]["detail"]
@@ -526,8 +548,10 @@ def test_a_deeply_nested_reference_is_a_422_and_other_requests_are_unaffected(pl
     def post(name, body):
         answers[name] = httpx.post(plain.url + "/v1/score", json=body, timeout=60)
 
-    threads = [threading.Thread(target=post, args=("hostile", hostile)),
-               threading.Thread(target=post, args=("good", {"items": good}))]
+    threads = [
+        threading.Thread(target=post, args=("hostile", hostile)),
+        threading.Thread(target=post, args=("good", {"items": good})),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -544,8 +568,9 @@ def test_a_deeply_nested_reference_is_a_422_and_other_requests_are_unaffected(pl
 
 def checker_workers(server_pid: int) -> list[psutil.Process]:
     """The live checker processes: children of the server's multiprocessing forkserver."""
-    forkserver = next(p for p in psutil.Process(server_pid).children()
-                      if "multiprocessing.forkserver" in " ".join(p.cmdline()))
+    forkserver = next(
+        p for p in psutil.Process(server_pid).children() if "multiprocessing.forkserver" in " ".join(p.cmdline())
+    )
     return [p for p in forkserver.children() if p.status() != psutil.STATUS_ZOMBIE]
 
 

@@ -34,14 +34,16 @@ def test_several_server_processes_share_metrics(server_process):
             r = http.post("/v1/score", json={"items": [item("\\boxed{1/2}")]}, headers={"Connection": "close"})
             assert r.json()["results"][0]["status"] == "correct"
         text = http.get("/metrics").text
-    line = next(l for l in text.splitlines() if l.startswith('reward_items_total{domain="math",status="correct"}'))
+    line = next(x for x in text.splitlines() if x.startswith('reward_items_total{domain="math",status="correct"}'))
     assert float(line.split()[-1]) == 6.0
 
 
 @pytest.mark.docker
 def test_all_five_domains_in_one_batch(server_process):
     """One request mixing every domain, each with a right and a wrong answer, to a real server."""
-    url = server_process(env={"REWARD_POOL_SIZE": "2", "REWARD_SANDBOX_ENABLED": "true", "REWARD_SANDBOX_POOL_SIZE": "1"})
+    url = server_process(
+        env={"REWARD_POOL_SIZE": "2", "REWARD_SANDBOX_ENABLED": "true", "REWARD_SANDBOX_POOL_SIZE": "1"}
+    )
     items, expected = [], []
     for domain in SAMPLE_DOMAINS:
         row = sample_rows(domain)[0]
@@ -57,18 +59,28 @@ def test_all_five_domains_in_one_batch(server_process):
 
 def test_a_taken_port_is_a_clear_error(server_process):
     port = server_process("--log-level", "warning", env={"REWARD_POOL_SIZE": "1"}).rpartition(":")[2]
-    done = subprocess.run([sys.executable, "-m", "prorl", "serve", "--port", port], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "prorl", "serve", "--port", port], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 1, done.stderr[-2000:]
     assert f"prorl serve: port {port} on 127.0.0.1 is already taken" in done.stderr and "--port" in done.stderr
 
 
 def test_logs_go_to_stdout_the_services_own_included():
     port = free_port()
-    env = {**os.environ, "REWARD_SANDBOX_ENABLED": "true", "REWARD_SANDBOX_DOCKER_HOST": "unix:///nonexistent/docker.sock",
-           "REWARD_POOL_SIZE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "prorl", "serve", "--port", str(port)], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "REWARD_SANDBOX_ENABLED": "true",
+        "REWARD_SANDBOX_DOCKER_HOST": "unix:///nonexistent/docker.sock",
+        "REWARD_POOL_SIZE": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prorl", "serve", "--port", str(port)],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_ready(lambda path: httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2))
         for _ in range(100):  # the pool's first check of the engine

@@ -44,7 +44,9 @@ def test_group_advantages_rejects_ragged_batch():
 )
 def test_policy_loss_decoupled_clip(log_ratio, adv, expected, low, high):
     old = torch.zeros(1, 1)
-    terms = algos.policy_loss_terms(old + log_ratio, old, torch.tensor([adv]), torch.ones(1, 1), eps_low=0.2, eps_high=0.4)
+    terms = algos.policy_loss_terms(
+        old + log_ratio, old, torch.tensor([adv]), torch.ones(1, 1), eps_low=0.2, eps_high=0.4
+    )
     assert terms["loss"].item() == pytest.approx(expected, rel=1e-5)
     assert (terms["clipped_low"].item(), terms["clipped_high"].item()) == (low, high)
     assert terms["approx_kl"].item() == pytest.approx(-log_ratio, rel=1e-5)
@@ -91,11 +93,19 @@ def test_token_mean_is_independent_of_micro_batching():
     mask = torch.tensor([[1] * 5, [1] * 2 + [0] * 3, [1] * 4 + [0], [1] * 5, [1] + [0] * 4, [1] * 3 + [0] * 2])
     adv = torch.randn(6)
     whole = algos.policy_loss_terms(logprobs, old, adv, mask)["loss"] / mask.sum()
-    parts = sum(algos.policy_loss_terms(logprobs[i:i + 2], old[i:i + 2], adv[i:i + 2], mask[i:i + 2])["loss"] for i in (0, 2, 4))
+    parts = sum(
+        algos.policy_loss_terms(logprobs[i : i + 2], old[i : i + 2], adv[i : i + 2], mask[i : i + 2])["loss"]
+        for i in (0, 2, 4)
+    )
     assert (parts / mask.sum()).item() == pytest.approx(whole.item(), rel=1e-6)
     # and it is a token mean: a long response weighs more than a short one (not a mean of sequence means)
-    seq_mean = torch.stack([algos.policy_loss_terms(logprobs[i:i + 1], old[i:i + 1], adv[i:i + 1], mask[i:i + 1])["loss"] / mask[i].sum()
-                            for i in range(6)]).mean()
+    seq_mean = torch.stack(
+        [
+            algos.policy_loss_terms(logprobs[i : i + 1], old[i : i + 1], adv[i : i + 1], mask[i : i + 1])["loss"]
+            / mask[i].sum()
+            for i in range(6)
+        ]
+    ).mean()
     assert seq_mean.item() != pytest.approx(whole.item(), rel=1e-3)
 
 
@@ -115,6 +125,8 @@ def test_overlong_shaping():
         algos.shape_overlong(rewards, lengths, truncated, 100, "harsh")
 
 
-@pytest.mark.parametrize("n,c,k,expected", [(5, 2, 1, 0.4), (5, 2, 2, 0.7), (5, 0, 3, 0.0), (5, 4, 2, 1.0), (10, 3, 5, 1 - 21 / 252)])
+@pytest.mark.parametrize(
+    "n,c,k,expected", [(5, 2, 1, 0.4), (5, 2, 2, 0.7), (5, 0, 3, 0.0), (5, 4, 2, 1.0), (10, 3, 5, 1 - 21 / 252)]
+)
 def test_pass_at_k_unbiased(n, c, k, expected):
     assert pass_at_k(n, c, k) == pytest.approx(expected)

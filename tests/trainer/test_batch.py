@@ -35,11 +35,13 @@ def test_response_logprobs_match_unpadded_forward(model64):
     for row, (prompt, response) in enumerate(zip(PROMPTS, RESPONSES)):
         ids = torch.tensor([prompt + response])
         with torch.no_grad():
-            logits = model64(input_ids=ids).logits[0, len(prompt) - 1:-1] / temperature
+            logits = model64(input_ids=ids).logits[0, len(prompt) - 1 : -1] / temperature
         expected = torch.log_softmax(logits, -1).gather(-1, torch.tensor(response).unsqueeze(-1)).squeeze(-1)
-        assert logprobs[row, :len(response)].tolist() == pytest.approx(expected.tolist(), abs=1e-9)
+        assert logprobs[row, : len(response)].tolist() == pytest.approx(expected.tolist(), abs=1e-9)
         probs = torch.softmax(logits, -1)
-        assert entropy[row, :len(response)].tolist() == pytest.approx((-(probs * probs.log()).sum(-1)).tolist(), abs=1e-9)
+        assert entropy[row, : len(response)].tolist() == pytest.approx(
+            (-(probs * probs.log()).sum(-1)).tolist(), abs=1e-9
+        )
 
 
 def _loss(model, packed, old, ref, advantages):

@@ -3,18 +3,53 @@
 import dataclasses
 import json
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 
-from trainer.config import MASKED, TrainConfig, load_config
+from trainer.config import MASKED, TrainConfig, config_help, field_defaults, load_config
 from trainer.data import arithmetic_rows, read_rows
 
 
 def test_defaults_are_prorl():
     c = TrainConfig(train_data="x.jsonl")
-    assert (c.eps_low, c.eps_high, c.kl_coef, c.temperature) == (0.2, 0.4, 1e-4, 1.2)
-    assert c.dynamic_sampling and c.ref_reset_interval > 0
+    assert (c.eps_low, c.eps_high, c.kl_coef, c.temperature, c.group_size) == (0.2, 0.4, 1e-4, 1.2, 16)
+    assert (c.lr, c.warmup_steps, c.ref_reset_interval) == (2e-6, 0, 200)  # constant lr 2e-6, as the paper
+    assert c.dynamic_sampling
     assert [c.max_response_tokens(s) for s in (0, 1999, 2000, 10**6)] == [8192, 8192, 16384, 16384]
+
+
+def test_every_field_has_one_line_of_help():
+    for f in dataclasses.fields(TrainConfig):
+        text = f.metadata.get("help", "")
+        assert text and "\n" not in text and len(text) <= 80, f.name
+
+
+def test_the_help_shows_each_default_as_an_override_that_gives_it_back():
+    shown = dict(re.findall(r"^  (\w+)=(.*?)(?: {2,}|$)", config_help(width=200), re.M))
+    defaults = field_defaults()
+    assert list(shown) == list(defaults)
+    for key, value in shown.items():
+        if key != "train_data":  # required: an empty one is refused
+            assert getattr(load_config(None, ["train_data=x.jsonl", f"{key}={value}"]), key) == defaults[key], key
+    assert (shown["lr"], shown["bf16"], shown["train_data"]) == ("2e-06", "null", "")
+
+
+# configs/prorl.yaml: the paths a user sets; every other key must depart from a default, with a comment saying why.
+_SET_BY_USER = {"model", "train_data", "eval_data"}
+
+
+def test_prorl_yaml_holds_only_documented_deviations_from_the_defaults():
+    text = Path("configs/prorl.yaml").read_text()
+    values, defaults = yaml.safe_load(text), field_defaults()
+    for key, value in values.items():
+        if key in _SET_BY_USER:
+            continue
+        assert value != defaults[key], f"configs/prorl.yaml restates the default {key}: {value!r}; drop it"
+        line = next(line for line in text.splitlines() if line.startswith(f"{key}:"))
+        assert "#" in line, f"configs/prorl.yaml: {key} departs from the default; add a comment saying why"
+    assert load_config("configs/prorl.yaml").lr == 2e-6
 
 
 @pytest.mark.parametrize(
@@ -40,7 +75,12 @@ def test_yaml_then_overrides(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("train_data: a.jsonl\nlr: 1.0e-6\nreward_urls: [http://a:1]\n")
     c = load_config(str(path), ["lr=3e-5", "reward_urls=[http://b:2, http://c:3]", "dynamic_sampling=false"])
-    assert (c.lr, c.reward_urls, c.dynamic_sampling, c.train_data) == (3e-5, ["http://b:2", "http://c:3"], False, "a.jsonl")
+    assert (c.lr, c.reward_urls, c.dynamic_sampling, c.train_data) == (
+        3e-5,
+        ["http://b:2", "http://c:3"],
+        False,
+        "a.jsonl",
+    )
     with pytest.raises(ValueError, match="unknown config keys \\['learning_rate'\\]"):
         load_config(str(path), ["learning_rate=1"])
     with pytest.raises(ValueError, match="key=value"):
@@ -79,7 +119,12 @@ def test_bad_rows_name_file_line_and_field(tmp_path, line, message):
 
 def test_rows_keep_extra_fields(tmp_path):
     path = tmp_path / "rows.jsonl"
-    path.write_text(json.dumps({"prompt": [{"role": "user", "content": "hi"}], "domain": "math", "reference": {"answer": "1"}, "id": 7}) + "\n")
+    path.write_text(
+        json.dumps(
+            {"prompt": [{"role": "user", "content": "hi"}], "domain": "math", "reference": {"answer": "1"}, "id": 7}
+        )
+        + "\n"
+    )
     (row,) = read_rows(path)
     assert row.extra == {"id": 7} and row.prompt[0]["content"] == "hi"
 

@@ -8,9 +8,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from reward_service.verifiers import DOMAINS
+from reward_service.verifiers.instruction import INSTRUCTION_IDS
 from trainer.data import read_rows
 from trainer.datasets import CONVERTERS, SAMPLE_DOMAINS, convert, get_formats, read_records, sample_file, sample_rows
-from reward_service.verifiers.instruction import INSTRUCTION_IDS
 from trainer.datasets.stem import shuffled_choices
 from trainer.datasets.templates import MATH_INSTRUCTION
 
@@ -26,13 +26,30 @@ def one(tmp_path, domain, row, **kwargs):
     return report.rows[0], report
 
 
-@pytest.mark.parametrize("row,fmt,answer", [
-    ({"problem": "What is $1+1$?", "answer": "2"}, "deepscaler", "2"),
-    ({"question": "What is 6*7?", "answer": 42}, "deepscaler", "42"),
-    ({"problem": "Half of 1?", "solution": "It is $\\boxed{\\frac{1}{2}}$, not \\boxed{2}... so \\boxed{\\frac12}."}, "math", "\\frac12"),
-    ({"problem": "Half of 1?", "solution": "so \\boxed{\\frac{1}{2}}", "level": "Level 1"}, "math", "\\frac{1}{2}"),
-    ({"question": "Tom has 3 apples and buys 1,200 more.", "answer": "3 + 1200 = <<3+1200=1203>>1203\n#### 1,203"}, "gsm8k", "1203"),
-])
+@pytest.mark.parametrize(
+    "row,fmt,answer",
+    [
+        ({"problem": "What is $1+1$?", "answer": "2"}, "deepscaler", "2"),
+        ({"question": "What is 6*7?", "answer": 42}, "deepscaler", "42"),
+        (
+            {
+                "problem": "Half of 1?",
+                "solution": "It is $\\boxed{\\frac{1}{2}}$, not \\boxed{2}... so \\boxed{\\frac12}.",
+            },
+            "math",
+            "\\frac12",
+        ),
+        ({"problem": "Half of 1?", "solution": "so \\boxed{\\frac{1}{2}}", "level": "Level 1"}, "math", "\\frac{1}{2}"),
+        (
+            {
+                "question": "Tom has 3 apples and buys 1,200 more.",
+                "answer": "3 + 1200 = <<3+1200=1203>>1203\n#### 1,203",
+            },
+            "gsm8k",
+            "1203",
+        ),
+    ],
+)
 def test_math_formats(tmp_path, row, fmt, answer):
     out, report = one(tmp_path, "math", row)
     assert out.reference == {"answer": answer} and out.extra["source"] == fmt
@@ -45,14 +62,30 @@ def test_math_answer_wins_over_solution(tmp_path):
     assert out.reference == {"answer": "5"}
 
 
-@pytest.mark.parametrize("row,fmt,answer,choices", [
-    ({"question": "2+2?", "choices": ["3", "4", "5"], "answer": 1}, "mmlu", "B", ["3", "4", "5"]),
-    ({"question": "2+2?", "choices": ["3", "4", "5"], "answer": "c"}, "mmlu", "C", ["3", "4", "5"]),
-    ({"question": "Q?", "choices": {"text": ["x", "y", "z", "w"], "label": ["1", "2", "3", "4"]}, "answerKey": "4"},
-     "arc", "D", ["x", "y", "z", "w"]),
-    ({"question": "Q?", "choices": {"text": ["x", "y"], "label": ["A", "B"]}, "answerKey": "A"}, "arc", "A", ["x", "y"]),
-    ({"question": "What is g?", "answer": "9.8 m/s^2"}, "open", "9.8 m/s^2", None),
-])
+@pytest.mark.parametrize(
+    "row,fmt,answer,choices",
+    [
+        ({"question": "2+2?", "choices": ["3", "4", "5"], "answer": 1}, "mmlu", "B", ["3", "4", "5"]),
+        ({"question": "2+2?", "choices": ["3", "4", "5"], "answer": "c"}, "mmlu", "C", ["3", "4", "5"]),
+        (
+            {
+                "question": "Q?",
+                "choices": {"text": ["x", "y", "z", "w"], "label": ["1", "2", "3", "4"]},
+                "answerKey": "4",
+            },
+            "arc",
+            "D",
+            ["x", "y", "z", "w"],
+        ),
+        (
+            {"question": "Q?", "choices": {"text": ["x", "y"], "label": ["A", "B"]}, "answerKey": "A"},
+            "arc",
+            "A",
+            ["x", "y"],
+        ),
+        ({"question": "What is g?", "answer": "9.8 m/s^2"}, "open", "9.8 m/s^2", None),
+    ],
+)
 def test_stem_formats(tmp_path, row, fmt, answer, choices):
     out, _ = one(tmp_path, "stem", row)
     assert out.extra["source"] == fmt and out.reference["answer"] == answer and out.reference.get("choices") == choices
@@ -62,12 +95,33 @@ def test_stem_formats(tmp_path, row, fmt, answer, choices):
         assert f"\n{letter}. {choice}" in content
 
 
-@pytest.mark.parametrize("row,fmt", [
-    ({"Question": "Which is heavy?", "Correct Answer": " lead\n", "Incorrect Answer 1": "air",
-      "Incorrect Answer 2": "foam", "Incorrect Answer 3": "paper", "Record ID": "rec1"}, "gpqa"),
-    ({"question": "Which is heavy?", "correct_answer": "lead", "distractor1": "air", "distractor2": "foam",
-      "distractor3": "paper", "support": ""}, "sciq"),
-])
+@pytest.mark.parametrize(
+    "row,fmt",
+    [
+        (
+            {
+                "Question": "Which is heavy?",
+                "Correct Answer": " lead\n",
+                "Incorrect Answer 1": "air",
+                "Incorrect Answer 2": "foam",
+                "Incorrect Answer 3": "paper",
+                "Record ID": "rec1",
+            },
+            "gpqa",
+        ),
+        (
+            {
+                "question": "Which is heavy?",
+                "correct_answer": "lead",
+                "distractor1": "air",
+                "distractor2": "foam",
+                "distractor3": "paper",
+                "support": "",
+            },
+            "sciq",
+        ),
+    ],
+)
 def test_stem_shuffled_choices_keep_the_right_answer(tmp_path, row, fmt):
     out, _ = one(tmp_path, "stem", row)
     choices = out.reference["choices"]
@@ -88,25 +142,53 @@ def test_stem_tolerance_passes_through(tmp_path):
 
 
 def test_ifeval_row_drops_none_kwargs(tmp_path):
-    row = {"key": 1001, "prompt": "Write a poem. No commas.", "instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
-           "kwargs": [{"num_words": None, "relation": None}, {"num_words": 50, "relation": "at least", "keyword": None}]}
+    row = {
+        "key": 1001,
+        "prompt": "Write a poem. No commas.",
+        "instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
+        "kwargs": [{"num_words": None, "relation": None}, {"num_words": 50, "relation": "at least", "keyword": None}],
+    }
     out, _ = one(tmp_path, "instruction", row)
     assert out.prompt == [{"role": "user", "content": "Write a poem. No commas."}]
-    assert out.reference == {"prompt": "Write a poem. No commas.", "key": 1001,
-                             "instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
-                             "kwargs": [{}, {"num_words": 50, "relation": "at least"}]}
+    assert out.reference == {
+        "prompt": "Write a poem. No commas.",
+        "key": 1001,
+        "instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
+        "kwargs": [{}, {"num_words": 50, "relation": "at least"}],
+    }
 
 
-@pytest.mark.parametrize("row,message", [
-    ({"key": 1, "prompt": "p", "instruction_id_list": ["punctuation:no_commas"], "kwargs": [{}]},
-     "'instruction_id_list' [0] 'punctuation:no_commas' is not an IFEval instruction"),
-    ({"key": 1, "prompt": "p", "instruction_id_list": ["keywords:frequency"], "kwargs": [{"word": "x"}]},
-     "field 'kwargs' instruction 0 (keywords:frequency) has unknown kwarg 'word'; it takes: keyword, frequency, relation"),
-    ({"key": 1, "prompt": "p", "instruction_id_list": ["length_constraints:number_words"],
-      "kwargs": [{"num_words": -5, "relation": "at least"}]}, "kwarg 'num_words': expected a non-negative integer"),
-    ({"key": 1, "prompt": "p", "instruction_id_list": ["punctuation:no_comma", "startend:quotation"], "kwargs": [{}]},
-     "'kwargs' must be a list of 2 objects"),
-])
+@pytest.mark.parametrize(
+    "row,message",
+    [
+        (
+            {"key": 1, "prompt": "p", "instruction_id_list": ["punctuation:no_commas"], "kwargs": [{}]},
+            "'instruction_id_list' [0] 'punctuation:no_commas' is not an IFEval instruction",
+        ),
+        (
+            {"key": 1, "prompt": "p", "instruction_id_list": ["keywords:frequency"], "kwargs": [{"word": "x"}]},
+            "field 'kwargs' instruction 0 (keywords:frequency) has unknown kwarg 'word'; it takes: keyword, frequency, relation",
+        ),
+        (
+            {
+                "key": 1,
+                "prompt": "p",
+                "instruction_id_list": ["length_constraints:number_words"],
+                "kwargs": [{"num_words": -5, "relation": "at least"}],
+            },
+            "kwarg 'num_words': expected a non-negative integer",
+        ),
+        (
+            {
+                "key": 1,
+                "prompt": "p",
+                "instruction_id_list": ["punctuation:no_comma", "startend:quotation"],
+                "kwargs": [{}],
+            },
+            "'kwargs' must be a list of 2 objects",
+        ),
+    ],
+)
 def test_ifeval_bad_rows(tmp_path, row, message):
     with pytest.raises(ValueError, match="in.jsonl:1: field ") as err:
         convert("instruction", write_jsonl(tmp_path / "in.jsonl", [row]))
@@ -123,14 +205,23 @@ def test_bad_row_fails_with_file_line_and_field(tmp_path):
 
 
 def test_skip_counts_every_skipped_row_by_reason(tmp_path):
-    rows = [{"problem": "a", "answer": "1"}, {"problem": "b"}, {"problem": "c", "answer": ""}, ["not", "a", "row"],
-            {"problem": "d"}, {"problem": "e", "answer": "5"}]
+    rows = [
+        {"problem": "a", "answer": "1"},
+        {"problem": "b"},
+        {"problem": "c", "answer": ""},
+        ["not", "a", "row"],
+        {"problem": "d"},
+        {"problem": "e", "answer": "5"},
+    ]
     path = write_jsonl(tmp_path / "math.jsonl", rows)
     report = convert("math", path, on_error="skip")
     assert [r.reference["answer"] for r in report.rows] == ["1", "5"]
     missing = "field 'answer' is missing (math rows need problem and answer)"
-    assert report.skipped == {missing: 2, "field 'answer' is empty (math rows need problem and answer)": 1,
-                              "field '(row)' must be a JSON object, got list": 1}
+    assert report.skipped == {
+        missing: 2,
+        "field 'answer' is empty (math rows need problem and answer)": 1,
+        "field '(row)' must be a JSON object, got list": 1,
+    }
     assert report.locations[missing] == [f"{path}:2", f"{path}:5"]
     summary = report.summary("out.jsonl")
     assert summary.startswith("wrote 2 rows to out.jsonl (math.jsonl as deepscaler)")
@@ -161,13 +252,19 @@ def test_json_object_holding_one_list(tmp_path):
     assert convert("math", tmp_path / "d.json").rows[0].reference == {"answer": "7"}
 
 
-@pytest.mark.parametrize("name,content,message", [
-    ("x.csv", "a,b\n", "unknown file type '.csv'; valid: .jsonl, .json, .parquet"),
-    ("x.jsonl", '{"problem": "p", "answer": "1"}\n{oops\n', "x.jsonl:2: not valid JSON"),
-    ("x.jsonl", '{"text": "hello"}\n', "cannot tell the format from the first row's keys ['text']; pass --format "
-                                         "(valid: gsm8k, deepscaler, math)"),
-    ("x.jsonl", "\n", "x.jsonl: no rows"),
-])
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("x.csv", "a,b\n", "unknown file type '.csv'; valid: .jsonl, .json, .parquet"),
+        ("x.jsonl", '{"problem": "p", "answer": "1"}\n{oops\n', "x.jsonl:2: not valid JSON"),
+        (
+            "x.jsonl",
+            '{"text": "hello"}\n',
+            "cannot tell the format from the first row's keys ['text']; pass --format (valid: gsm8k, deepscaler, math)",
+        ),
+        ("x.jsonl", "\n", "x.jsonl: no rows"),
+    ],
+)
 def test_file_problems_are_clear_errors(tmp_path, name, content, message):
     (tmp_path / name).write_text(content)
     with pytest.raises(ValueError) as err:
@@ -199,6 +296,7 @@ def test_unknown_domain_lists_the_valid_ones():
 
 # --- built-in samples ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("domain", [d for d in SAMPLE_DOMAINS if d != "logic"])
 def test_sample_files_are_training_rows(domain):
     rows = read_rows(sample_file(domain))
@@ -220,8 +318,10 @@ def test_sample_sizes_and_coverage():
     assert {i for r in sample_rows("instruction") for i in r.reference["instruction_id_list"]} == set(INSTRUCTION_IDS)
     stem = sample_rows("stem")
     assert 10 <= sum("choices" in r.reference for r in stem) <= len(stem) - 10  # both kinds
-    code_modes = {("test_code" if "test_code" in r.reference else "stdin" if "stdin" in r.reference["tests"][0] else "call")
-                  for r in sample_rows("code")}
+    code_modes = {
+        ("test_code" if "test_code" in r.reference else "stdin" if "stdin" in r.reference["tests"][0] else "call")
+        for r in sample_rows("code")
+    }
     assert code_modes == {"test_code", "stdin", "call"}
     assert all(r.extra["solution"].startswith("```python\n") for r in sample_rows("code"))
     assert all(r.extra["example_response"].strip() for r in sample_rows("instruction"))

@@ -65,14 +65,21 @@ def test_convert_errors(tmp_path):
 
 def test_logic_rows_gold_scores_one_after_json(tmp_path, capsys):
     out = tmp_path / "logic.jsonl"
-    prorl("logic", "--tasks", "countdown,mini_sudoku,knights_knaves,word_sorting", "--count", 4, "--seed", 7, "--out", out)
+    prorl(
+        "logic", "--tasks", "countdown,mini_sudoku,knights_knaves,word_sorting", "--count", 4, "--seed", 7, "--out", out
+    )
     assert capsys.readouterr().out.strip() == f"wrote 16 rows (4 per task, 4 tasks, seed 7) to {out}"
     rows = read_rows(out)
-    assert [r.reference["task"] for r in rows] == ["countdown"] * 4 + ["mini_sudoku"] * 4 + ["knights_knaves"] * 4 + ["word_sorting"] * 4
+    assert [r.reference["task"] for r in rows] == ["countdown"] * 4 + ["mini_sudoku"] * 4 + ["knights_knaves"] * 4 + [
+        "word_sorting"
+    ] * 4
     for row in rows:
         entry = row.reference["entry"]
         assert set(entry) == {"question", "answer", "metadata"}
-        assert row.prompt[0]["content"].startswith(entry["question"]) and "<answer>answer here</answer>" in row.prompt[0]["content"]
+        assert (
+            row.prompt[0]["content"].startswith(entry["question"])
+            and "<answer>answer here</answer>" in row.prompt[0]["content"]
+        )
         scorer = reasoning_gym.get_score_answer_fn(row.reference["task"])
         assert scorer(entry["answer"], entry) == 1.0
         assert scorer("certainly not the answer", entry) < 1.0
@@ -92,7 +99,9 @@ def test_logic_list_and_errors(capsys):
     assert "countdown" in tasks and "sudoku" in tasks and "composite" not in tasks and len(tasks) > 90
     with pytest.raises(SystemExit) as exit_:
         prorl("logic", "--tasks", "countdown,sudokus", "--out", "x.jsonl")
-    assert exit_.value.code.startswith("prorl data: unknown reasoning-gym task 'sudokus'; run `prorl data logic --list`")
+    assert exit_.value.code.startswith(
+        "prorl data: unknown reasoning-gym task 'sudokus'; run `prorl data logic --list`"
+    )
     with pytest.raises(SystemExit) as exit_:
         prorl("logic", "--tasks", "countdown")
     assert "give --tasks" in exit_.value.code
@@ -110,9 +119,11 @@ def test_samples_command_writes_every_domain(tmp_path, capsys):
 
 
 def test_prorl_data_does_not_import_torch(tmp_path):
-    code = ("import sys; from prorl.cli import main; "
-            f"main(['data', 'samples', 'math', '--out', {str(tmp_path)!r}]); "
-            "sys.exit('torch was imported' if 'torch' in sys.modules else 0)")
+    code = (
+        "import sys; from prorl.cli import main; "
+        f"main(['data', 'samples', 'math', '--out', {str(tmp_path)!r}]); "
+        "sys.exit('torch was imported' if 'torch' in sys.modules else 0)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
 

@@ -5,6 +5,7 @@ import logging
 
 import pytest
 
+from reward_service.schemas import Result
 from trainer.data import Row
 from trainer.evaluate import evaluate
 from trainer.rollout.base import Completion
@@ -22,8 +23,18 @@ class Client:
         self.rewards = rewards
 
     def score_sync(self, items):
-        return [None if self.rewards[i["response"]] is None else {"reward": self.rewards[i["response"]], "status": "ok"}
-                for i in items]
+        return [None if self.rewards[i["response"]] is None else _result(self.rewards[i["response"]]) for i in items]
+
+
+def _result(reward: float) -> Result:
+    return Result(
+        id=None,
+        reward=reward,
+        status="correct" if reward == 1.0 else "incorrect",
+        extracted=None,
+        detail="",
+        elapsed_ms=1.0,
+    )
 
 
 def tokenizer(text, add_special_tokens=True):
@@ -32,8 +43,9 @@ def tokenizer(text, add_special_tokens=True):
 
 def _evaluate(rewards: dict, prompts: int, samples: int, ks: tuple) -> dict:
     rows = [Row(f"q{i}", "math", {"answer": "1"}) for i in range(prompts)]
-    return evaluate(Engine(), Client(rewards), tokenizer, rows, samples=samples, temperature=1.0, max_tokens=4,
-                    timeout_s=1.0, ks=ks)
+    return evaluate(
+        Engine(), Client(rewards), tokenizer, rows, samples=samples, temperature=1.0, max_tokens=4, timeout_s=1.0, ks=ks
+    )
 
 
 def test_unscored_samples_are_left_out_and_counted(caplog):

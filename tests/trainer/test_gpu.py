@@ -16,14 +16,29 @@ pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(),
 
 def test_bf16_training_with_gradient_checkpointing(tmp_path, tiny_model, pick_data):
     config = TrainConfig(
-        model=tiny_model, train_data=pick_data, output_dir=str(tmp_path / "run"), prompts_per_step=4, group_size=4,
-        response_length_schedule=[[0, 6]], temperature=1.0, lr=5e-2, steps=2, save_every=2, tensorboard=False,
-        reward_workers=1, kl_coef=1e-2, ref_reset_interval=1, gradient_checkpointing=True, device="cuda",
+        model=tiny_model,
+        train_data=pick_data,
+        output_dir=str(tmp_path / "run"),
+        prompts_per_step=4,
+        group_size=4,
+        response_length_schedule=[[0, 6]],
+        temperature=1.0,
+        lr=5e-2,
+        steps=2,
+        save_every=2,
+        tensorboard=False,
+        reward_workers=1,
+        kl_coef=1e-2,
+        ref_reset_interval=1,
+        gradient_checkpointing=True,
+        device="cuda",
     )
     assert train(config)["step"] == 2
     steps = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     steps = [m for m in steps if "actor/loss" in m]
-    assert len(steps) == 2 and all(math.isfinite(m["actor/loss"]) and math.isfinite(m["actor/grad_norm"]) for m in steps)
+    assert len(steps) == 2 and all(
+        math.isfinite(m["actor/loss"]) and math.isfinite(m["actor/grad_norm"]) for m in steps
+    )
     assert steps[1]["reference/reset"] == 1
 
 

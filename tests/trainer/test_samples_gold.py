@@ -10,8 +10,13 @@ import pytest
 from tests.reward_service.sandbox.helpers import native_runner, sandbox_service
 from trainer.datasets import sample_rows
 
-WRONG = {"math": "\\boxed{-123456789}", "stem": "\\boxed{Z}", "logic": "<answer>certainly not this</answer>",
-         "instruction": "", "code": "```python\nprint('nothing')\n```"}
+WRONG = {
+    "math": "\\boxed{-123456789}",
+    "stem": "\\boxed{Z}",
+    "logic": "<answer>certainly not this</answer>",
+    "instruction": "",
+    "code": "```python\nprint('nothing')\n```",
+}
 
 
 def gold(row) -> str:
@@ -25,8 +30,10 @@ def gold(row) -> str:
 
 
 def score(client, rows, responses) -> list[dict]:
-    items = [{"id": str(row.extra.get("id", n)), "domain": row.domain, "response": text, "reference": row.reference}
-             for n, (row, text) in enumerate(zip(rows, responses))]
+    items = [
+        {"id": str(row.extra.get("id", n)), "domain": row.domain, "response": text, "reference": row.reference}
+        for n, (row, text) in enumerate(zip(rows, responses))
+    ]
     r = client.post("/v1/score", json={"items": items})
     assert r.status_code == 200, r.text[:2000]
     return r.json()["results"]
@@ -55,7 +62,13 @@ def test_code_sample_solutions_score_one():
 def test_code_sample_solutions_pass_the_native_runner():
     rows = sample_rows("code")
     with native_runner() as run:
-        failed = [(row.extra["id"], v.detail) for row in rows if (v := run(row.extra["solution"], row.reference)).reward != 1.0]
+        failed = [
+            (row.extra["id"], v.detail)
+            for row in rows
+            if (v := run(row.extra["solution"], row.reference)).reward != 1.0
+        ]
         assert not failed
         # Each solution solves its own problem only: the next row's solution fails this row's tests.
-        assert all(run(rows[(n + 1) % len(rows)].extra["solution"], row.reference).reward < 1.0 for n, row in enumerate(rows))
+        assert all(
+            run(rows[(n + 1) % len(rows)].extra["solution"], row.reference).reward < 1.0 for n, row in enumerate(rows)
+        )

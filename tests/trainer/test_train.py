@@ -13,9 +13,22 @@ from trainer.train import train
 
 def _config(tmp_path, tiny_model, pick_data, **overrides) -> TrainConfig:
     values = dict(
-        model=tiny_model, train_data=pick_data, output_dir=str(tmp_path / "run"), prompts_per_step=4, group_size=4,
-        response_length_schedule=[[0, 6]], temperature=1.0, lr=5e-2, steps=3, save_every=1, micro_batch_size=5,
-        tensorboard=False, reward_workers=1, ref_reset_interval=2, kl_coef=1e-2, max_sampling_rounds=4,
+        model=tiny_model,
+        train_data=pick_data,
+        output_dir=str(tmp_path / "run"),
+        prompts_per_step=4,
+        group_size=4,
+        response_length_schedule=[[0, 6]],
+        temperature=1.0,
+        lr=5e-2,
+        steps=3,
+        save_every=1,
+        micro_batch_size=5,
+        tensorboard=False,
+        reward_workers=1,
+        ref_reset_interval=2,
+        kl_coef=1e-2,
+        max_sampling_rounds=4,
     )
     values.update(overrides)
     return TrainConfig(**values)
@@ -39,8 +52,19 @@ def test_three_steps_change_weights_and_reset_reference(tmp_path, tiny_model, pi
     steps = [m for m in _metrics(tmp_path / "run") if "reward/mean" in m]
     assert [m["step"] for m in steps] == [1, 2, 3]
     for m in steps:
-        for key in ("reward/mean", "actor/loss", "actor/kl", "actor/entropy", "actor/grad_norm", "groups/kept_ratio",
-                    "actor/clipped_low", "actor/clipped_high", "time/generate_s", "time/reward_s", "time/train_s"):
+        for key in (
+            "reward/mean",
+            "actor/loss",
+            "actor/kl",
+            "actor/entropy",
+            "actor/grad_norm",
+            "groups/kept_ratio",
+            "actor/clipped_low",
+            "actor/clipped_high",
+            "time/generate_s",
+            "time/reward_s",
+            "time/train_s",
+        ):
             assert isinstance(m[key], (int, float)) and math.isfinite(m[key]), (key, m)
         assert m["groups/trained"] > 0
     assert [m["reference/reset"] for m in steps] == [0, 0, 1]  # interval 2: the third step (index 2) resets
@@ -101,7 +125,8 @@ def _fake_wandb(monkeypatch) -> list[dict]:
 
 
 def test_the_api_key_is_not_written_anywhere_and_a_resume_takes_it_from_the_environment(
-        tmp_path, tiny_model, pick_data, monkeypatch, caplog, capsys):
+    tmp_path, tiny_model, pick_data, monkeypatch, caplog, capsys
+):
     from trainer.checkpoint import load_state
     from trainer.config import MASKED
 
@@ -110,7 +135,9 @@ def test_the_api_key_is_not_written_anywhere_and_a_resume_takes_it_from_the_envi
     inits = _fake_wandb(monkeypatch)
     run = tmp_path / "run"
     with caplog.at_level("INFO", logger="prorl.train"):
-        train(_config(tmp_path, tiny_model, pick_data, steps=2, reward_api_key=key, tensorboard=True, wandb_project="p"))
+        train(
+            _config(tmp_path, tiny_model, pick_data, steps=2, reward_api_key=key, tensorboard=True, wandb_project="p")
+        )
         resumed = _config(tmp_path, tiny_model, pick_data, steps=3, tensorboard=True, wandb_project="p")  # key from env
         assert train(resumed, resume=True)["step"] == 3
     assert [m["step"] for m in _metrics(run) if "reward/mean" in m] == [1, 2, 3]

@@ -70,7 +70,7 @@ def chat(tokenizer, text: str) -> list[int]:
 def hf_logits(model, prompt: list[int], response: list[int]) -> torch.Tensor:
     """(len(response), V): the logits the HF model gives before each response token."""
     logits = model(torch.tensor([prompt + response])).logits[0]
-    return logits[len(prompt) - 1:-1].float()
+    return logits[len(prompt) - 1 : -1].float()
 
 
 def token_logprobs(logits: torch.Tensor, response: list[int], temperature: float = 1.0) -> torch.Tensor:
@@ -81,7 +81,9 @@ def token_logprobs(logits: torch.Tensor, response: list[int], temperature: float
 def assert_hf_greedy(model, prompt: list[int], response: list[int]) -> None:
     logits = hf_logits(model, prompt, response)
     gap = logits.max(dim=-1).values - logits.gather(1, torch.tensor(response)[:, None])[:, 0]
-    assert (gap < TIE).all(), f"not the HF argmax at positions {torch.nonzero(gap >= TIE)[:, 0].tolist()}: gaps {gap.tolist()}"
+    assert (gap < TIE).all(), (
+        f"not the HF argmax at positions {torch.nonzero(gap >= TIE)[:, 0].tolist()}: gaps {gap.tolist()}"
+    )
 
 
 def test_contract_two_prompts_three_samples(engine, tokenizer):

@@ -24,8 +24,16 @@ def make_tiny_model(folder: Path, seed: int = 0, hidden: int = 16, words: list[s
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", eos_token="<eos>", unk_token="<unk>")
     config = LlamaConfig(
-        vocab_size=len(words), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=2, num_attention_heads=2,
-        num_key_value_heads=2, max_position_embeddings=512, eos_token_id=1, pad_token_id=0, bos_token_id=None,
+        vocab_size=len(words),
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        eos_token_id=1,
+        pad_token_id=0,
+        bos_token_id=None,
         tie_word_embeddings=False,
     )
     torch.manual_seed(seed)
@@ -42,5 +50,7 @@ def write_pick_data(path: Path, rows: int = 8) -> str:
 
     with open(path, "w") as handle:
         for i in range(rows):
-            handle.write(json.dumps({"prompt": "pick so pick", "domain": "math", "reference": {"answer": "1"}, "id": i}) + "\n")
+            handle.write(
+                json.dumps({"prompt": "pick so pick", "domain": "math", "reference": {"answer": "1"}, "id": i}) + "\n"
+            )
     return str(path)

@@ -14,13 +14,27 @@ from trainer.datasets.builtin import SAMPLE_DOMAINS, sample_file, sample_rows, w
 from trainer.datasets.convert import ON_ERROR, Report, convert_files
 from trainer.datasets.readers import read_records
 
-__all__ = ["CONVERTERS", "ON_ERROR", "SAMPLE_DOMAINS", "BadRow", "Format", "Report", "convert", "get_formats",
-           "logic", "read_records", "sample_file", "sample_rows", "write_samples"]
+__all__ = [
+    "CONVERTERS",
+    "ON_ERROR",
+    "SAMPLE_DOMAINS",
+    "BadRow",
+    "Format",
+    "Report",
+    "convert",
+    "get_formats",
+    "logic",
+    "read_records",
+    "sample_file",
+    "sample_rows",
+    "write_samples",
+]
 
 CONVERTERS: dict[str, dict[str, Format]] = {module.DOMAIN: module.FORMATS for module in (math, code, stem, instruction)}
 
 
 def get_formats(domain: str) -> dict[str, Format]:
+    """The formats `domain` converts from; an unknown domain raises ValueError listing the valid ones."""
     try:
         return CONVERTERS[domain]
     except KeyError:
@@ -28,9 +42,26 @@ def get_formats(domain: str) -> dict[str, Format]:
         raise ValueError(f"unknown domain {domain!r} to convert{hint}; valid: {', '.join(CONVERTERS)}") from None
 
 
-def convert(domain: str, paths: list[str | Path], fmt: str | None = None, on_error: str = "fail", limit: int = 0,
-            shuffle: bool = False, seed: int = 0, options: dict | None = None) -> Report:
+def convert(
+    domain: str,
+    paths: list[str | Path],
+    fmt: str | None = None,
+    on_error: str = "fail",
+    limit: int = 0,
+    shuffle: bool = False,
+    seed: int = 0,
+    options: dict | None = None,
+) -> Report:
     """Training rows from public dataset files of `domain` (formats autodetected per file unless
     `fmt` is given); see convert.convert_files."""
-    return convert_files(domain, get_formats(domain), [paths] if isinstance(paths, (str, Path)) else list(paths),
-                         fmt=fmt, on_error=on_error, limit=limit, shuffle=shuffle, seed=seed, options=options)
+    return convert_files(
+        domain,
+        get_formats(domain),
+        [paths] if isinstance(paths, (str, Path)) else list(paths),
+        fmt=fmt,
+        on_error=on_error,
+        limit=limit,
+        shuffle=shuffle,
+        seed=seed,
+        options=options,
+    )

@@ -25,6 +25,7 @@ class Format:
     """One public layout of a domain's data. `detect(row)` says whether a file whose first row is
     `row` has this layout; `convert(row, options)` turns one row into a training row or raises
     BadRow."""
+
     name: str
     description: str
     detect: Callable[[dict], bool]
@@ -32,6 +33,7 @@ class Format:
 
 
 def need(row: dict, field: str, hint: str):
+    """`row[field]`, or BadRow saying it is missing (with `hint`)."""
     value = row.get(field)
     if value is None:
         raise BadRow(field, "is missing", hint)

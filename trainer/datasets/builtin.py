@@ -20,10 +20,12 @@ LOGIC_SAMPLE_SEED = 0
 
 
 def sample_file(domain: str) -> Path:
+    """The packaged samples/<domain>.jsonl."""
     return Path(str(resources.files("trainer.datasets") / "samples" / f"{domain}.jsonl"))
 
 
 def sample_rows(domain: str) -> list[Row]:
+    """The built-in sample rows of `domain` (logic ones generated with a fixed seed)."""
     if domain not in SAMPLE_DOMAINS:
         raise ValueError(f"no built-in samples for {domain!r}; valid: {', '.join(SAMPLE_DOMAINS)}")
     if domain == "logic":

@@ -42,7 +42,9 @@ def _language(options: dict) -> str:
 
 def _python_only(options: dict, what: str) -> None:
     if _language(options) != "python":
-        raise BadRow("language", f"is {options['language']!r}, but {what} tests are Python only", "use --language python")
+        raise BadRow(
+            "language", f"is {options['language']!r}, but {what} tests are Python only", "use --language python"
+        )
 
 
 def _io_text(value, field: str, index: int) -> str:
@@ -55,6 +57,7 @@ def _io_text(value, field: str, index: int) -> str:
 
 
 # --- APPS / TACO -----------------------------------------------------------------------------
+
 
 def _apps(row: dict, options: dict):
     hint = "APPS/TACO rows need question and input_output with inputs and outputs"
@@ -79,8 +82,10 @@ def _apps(row: dict, options: dict):
     extra = row_id(row, "problem_id", "id", "name")
     if not fn_name:
         language = _language(options)
-        tests = [{"stdin": _io_text(i, "input_output.inputs", n), "stdout": _io_text(o, "input_output.outputs", n)}
-                 for n, (i, o) in enumerate(zip(inputs, outputs))]
+        tests = [
+            {"stdin": _io_text(i, "input_output.inputs", n), "stdout": _io_text(o, "input_output.outputs", n)}
+            for n, (i, o) in enumerate(zip(inputs, outputs))
+        ]
         return templates.code_prompt(question, language), {"language": language, "tests": tests}, extra
     _python_only(options, "function-call")
     entry = f"Solution().{fn_name}" if "class Solution" in starter else fn_name
@@ -94,6 +99,7 @@ def _apps(row: dict, options: dict):
 
 
 # --- CodeContests ----------------------------------------------------------------------------
+
 
 def _splits(options: dict) -> list[str]:
     splits = options.get("tests") or ["public", "private"]
@@ -118,15 +124,25 @@ def _codecontests(row: dict, options: dict):
         ins, outs = group.get("input") or [], group.get("output") or []
         if len(ins) != len(outs):
             raise BadRow(field, f"has {len(ins)} inputs but {len(outs)} outputs", hint)
-        tests += [{"stdin": _io_text(i, f"{field}.input", n), "stdout": _io_text(o, f"{field}.output", n)}
-                  for n, (i, o) in enumerate(zip(ins, outs))]
+        tests += [
+            {"stdin": _io_text(i, f"{field}.input", n), "stdout": _io_text(o, f"{field}.output", n)}
+            for n, (i, o) in enumerate(zip(ins, outs))
+        ]
     if not tests:
-        raise BadRow(f"{_splits(options)[0]}_tests", f"has no tests (looked in {', '.join(_splits(options))})",
-                     "choose other splits with --tests public,private,generated")
-    return templates.code_prompt(description, language), {"language": language, "tests": tests}, row_id(row, "name", "id")
+        raise BadRow(
+            f"{_splits(options)[0]}_tests",
+            f"has no tests (looked in {', '.join(_splits(options))})",
+            "choose other splits with --tests public,private,generated",
+        )
+    return (
+        templates.code_prompt(description, language),
+        {"language": language, "tests": tests},
+        row_id(row, "name", "id"),
+    )
 
 
 # --- HumanEval -------------------------------------------------------------------------------
+
 
 def humaneval_helpers(prompt: str, entry_point: str) -> str:
     """The prompt without the entry point's own definition: its imports, helper functions and
@@ -169,6 +185,7 @@ def _humaneval(row: dict, options: dict):
 
 # --- MBPP ------------------------------------------------------------------------------------
 
+
 def mbpp_entry_point(tests: list[str]) -> str:
     """The function every test calls (builtins such as `set` and `abs` aside)."""
     counts = Counter()
@@ -177,7 +194,9 @@ def mbpp_entry_point(tests: list[str]) -> str:
             tree = ast.parse(test)
         except SyntaxError as exc:
             raise BadRow("test_list", f"[{n}] does not parse as Python ({exc.msg})") from None
-        names = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+        names = {
+            node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        }
         counts.update(names - set(dir(builtins)))
     common = [name for name, count in counts.most_common() if count == len(tests)]
     if not common:
@@ -203,17 +222,40 @@ def _mbpp(row: dict, options: dict):
     extra = row_id(row, "task_id", "id")
     if isinstance(row.get("code"), str) and row["code"].strip():
         extra["solution"] = f"```python\n{row['code'].strip()}\n```"
-    return templates.code_prompt(question, "python", entry_point=entry), {"entry_point": entry, "test_code": test_code}, extra
+    return (
+        templates.code_prompt(question, "python", entry_point=entry),
+        {"entry_point": entry, "test_code": test_code},
+        extra,
+    )
 
 
-FORMATS = {f.name: f for f in [
-    Format("humaneval", "HumanEval: prompt + test + entry_point (assert style)",
-           lambda row: {"prompt", "test", "entry_point"} <= set(row), _humaneval),
-    Format("mbpp", "MBPP: text (or prompt) + test_list (+ test_setup_code), assert style",
-           lambda row: "test_list" in row, _mbpp),
-    Format("codecontests", "CodeContests: description + public_tests/private_tests/generated_tests",
-           lambda row: "description" in row and any(f"{s}_tests" in row for s in TEST_SPLITS), _codecontests),
-    Format("apps", "APPS / TACO: question + input_output (fn_name: function-call tests)",
-           lambda row: "question" in row and "input_output" in row, _apps),
-]}
+FORMATS = {
+    f.name: f
+    for f in [
+        Format(
+            "humaneval",
+            "HumanEval: prompt + test + entry_point (assert style)",
+            lambda row: {"prompt", "test", "entry_point"} <= set(row),
+            _humaneval,
+        ),
+        Format(
+            "mbpp",
+            "MBPP: text (or prompt) + test_list (+ test_setup_code), assert style",
+            lambda row: "test_list" in row,
+            _mbpp,
+        ),
+        Format(
+            "codecontests",
+            "CodeContests: description + public_tests/private_tests/generated_tests",
+            lambda row: "description" in row and any(f"{s}_tests" in row for s in TEST_SPLITS),
+            _codecontests,
+        ),
+        Format(
+            "apps",
+            "APPS / TACO: question + input_output (fn_name: function-call tests)",
+            lambda row: "question" in row and "input_output" in row,
+            _apps,
+        ),
+    ]
+}
 FORMATS["taco"] = FORMATS["apps"]

@@ -27,18 +27,22 @@ SHOWN_LOCATIONS = 5
 
 @dataclass
 class Report:
+    """What a conversion produced: the rows, the format used per file, and the rows skipped, why and where."""
+
     rows: list[Row] = field(default_factory=list)
     formats: dict[str, str] = field(default_factory=dict)  # file -> format used
     skipped: Counter = field(default_factory=Counter)  # reason -> rows
     locations: dict[str, list[str]] = field(default_factory=dict)  # reason -> first few places
 
     def skip(self, reason: str, where: str) -> None:
+        """Count one skipped row, keeping the first few places per reason."""
         self.skipped[reason] += 1
         shown = self.locations.setdefault(reason, [])
         if len(shown) < SHOWN_LOCATIONS:
             shown.append(where)
 
     def summary(self, out: str | Path) -> str:
+        """What was written to `out`, and what was skipped, why and where, for the terminal."""
         formats = ", ".join(f"{Path(f).name} as {name}" for f, name in self.formats.items())
         lines = [f"wrote {len(self.rows)} rows to {out} ({formats})"]
         total = sum(self.skipped.values())
@@ -51,12 +55,15 @@ class Report:
 
 
 def detect_format(formats: dict[str, Format], row, path) -> Format:
+    """The format whose `detect` accepts the first `row` of `path`, or ValueError asking for --format."""
     keys = sorted(row) if isinstance(row, dict) else []
     for fmt in dict.fromkeys(formats.values()):  # "taco" and "apps" are one format
         if isinstance(row, dict) and fmt.detect(row):
             return fmt
-    raise ValueError(f"{path}: cannot tell the format from the first row's keys {keys[:12]}; pass --format "
-                     f"(valid: {', '.join(formats)})")
+    raise ValueError(
+        f"{path}: cannot tell the format from the first row's keys {keys[:12]}; pass --format "
+        f"(valid: {', '.join(formats)})"
+    )
 
 
 def _convert_row(fmt: Format, row, options: dict, domain: str, model) -> Row:
@@ -68,13 +75,24 @@ def _convert_row(fmt: Format, row, options: dict, domain: str, model) -> Row:
     except ValidationError as exc:
         first = exc.errors()[0]
         place = ".".join(str(p) for p in first["loc"])
-        raise BadRow("reference", f"is not a valid {domain} reference ({place + ': ' if place else ''}{first['msg']})") from None
+        raise BadRow(
+            "reference", f"is not a valid {domain} reference ({place + ': ' if place else ''}{first['msg']})"
+        ) from None
     return Row(prompt, domain, reference, {**extra, "source": fmt.name})
 
 
-def convert_files(domain: str, formats: dict[str, Format], paths: list[str | Path], fmt: str | None = None,
-                  on_error: str = "fail", limit: int = 0, shuffle: bool = False, seed: int = 0,
-                  options: dict | None = None) -> Report:
+def convert_files(
+    domain: str,
+    formats: dict[str, Format],
+    paths: list[str | Path],
+    fmt: str | None = None,
+    on_error: str = "fail",
+    limit: int = 0,
+    shuffle: bool = False,
+    seed: int = 0,
+    options: dict | None = None,
+) -> Report:
+    """Convert every row of `paths`; a bad row stops the run (on_error fail) or is skipped and counted (skip)."""
     if on_error not in ON_ERROR:
         raise ValueError(f"unknown on_error {on_error!r}; valid: {', '.join(ON_ERROR)}")
     if fmt is not None and fmt not in formats:

@@ -28,8 +28,11 @@ def _ifeval(row: dict, options: dict):
     cleaned = []
     for n, (instruction, given) in enumerate(zip(ids, kwargs)):
         if instruction not in INSTRUCTION_IDS:
-            raise BadRow("instruction_id_list", f"[{n}] {instruction!r} is not an IFEval instruction",
-                         f"valid: {', '.join(INSTRUCTION_IDS)}")
+            raise BadRow(
+                "instruction_id_list",
+                f"[{n}] {instruction!r} is not an IFEval instruction",
+                f"valid: {', '.join(INSTRUCTION_IDS)}",
+            )
         if given is None:
             given = {}
         if not isinstance(given, dict):
@@ -46,7 +49,14 @@ def _ifeval(row: dict, options: dict):
     return templates.instruction_prompt(prompt), reference, extra
 
 
-FORMATS = {f.name: f for f in [
-    Format("ifeval", "IFEval: key + prompt + instruction_id_list + kwargs",
-           lambda row: "instruction_id_list" in row and "prompt" in row, _ifeval),
-]}
+FORMATS = {
+    f.name: f
+    for f in [
+        Format(
+            "ifeval",
+            "IFEval: key + prompt + instruction_id_list + kwargs",
+            lambda row: "instruction_id_list" in row and "prompt" in row,
+            _ifeval,
+        ),
+    ]
+}

@@ -18,11 +18,24 @@ __all__ = ["DOMAIN", "SAMPLE_TASKS", "task_names", "task_seed", "generate"]
 
 DOMAIN = "logic"
 # The built-in sample set: quick to generate, and each entry's stored answer is one its scorer accepts.
-SAMPLE_TASKS = ("countdown", "mini_sudoku", "knights_knaves", "word_sorting", "basic_arithmetic", "syllogism",
-                "zebra_puzzles", "maze", "letter_counting", "family_relationships", "number_sorting", "spell_backward")
+SAMPLE_TASKS = (
+    "countdown",
+    "mini_sudoku",
+    "knights_knaves",
+    "word_sorting",
+    "basic_arithmetic",
+    "syllogism",
+    "zebra_puzzles",
+    "maze",
+    "letter_counting",
+    "family_relationships",
+    "number_sorting",
+    "spell_backward",
+)
 
 
 def task_seed(task: str, seed: int) -> int:
+    """A task's own seed, from `seed` and its name: adding a task changes no other task's rows."""
     return int.from_bytes(hashlib.sha256(f"{seed}:{task}".encode()).digest()[:4], "big")
 
 
@@ -34,8 +47,9 @@ def _parse_tasks(tasks: str | list[str]) -> list[str]:
         raise ValueError("no tasks given; name some with --tasks countdown,sudoku or use --tasks all (see --list)")
     unknown = [t for t in tasks if t not in valid]
     if unknown:
-        raise ValueError(f"unknown reasoning-gym task {unknown[0]!r}; run `prorl data logic --list` for the "
-                         f"{len(valid)} valid tasks")
+        raise ValueError(
+            f"unknown reasoning-gym task {unknown[0]!r}; run `prorl data logic --list` for the {len(valid)} valid tasks"
+        )
     return list(dict.fromkeys(tasks))
 
 
@@ -59,11 +73,26 @@ def generate(tasks: str | list[str], count: int, seed: int) -> list[Row]:
         for index in range(count):
             entry = dataset[index]
             try:
-                entry = json.loads(json.dumps(
-                    {"question": entry["question"], "answer": entry["answer"], "metadata": entry.get("metadata", {})},
-                    default=_jsonable))
+                entry = json.loads(
+                    json.dumps(
+                        {
+                            "question": entry["question"],
+                            "answer": entry["answer"],
+                            "metadata": entry.get("metadata", {}),
+                        },
+                        default=_jsonable,
+                    )
+                )
             except TypeError as exc:
-                raise ValueError(f"reasoning-gym task {task!r} made an entry that is not JSON ({exc}); leave it out of --tasks") from None
-            rows.append(Row(templates.logic_prompt(entry["question"]), DOMAIN, {"task": task, "entry": entry},
-                            {"id": f"{task}-{seed}-{index}", "source": "reasoning_gym"}))
+                raise ValueError(
+                    f"reasoning-gym task {task!r} made an entry that is not JSON ({exc}); leave it out of --tasks"
+                ) from None
+            rows.append(
+                Row(
+                    templates.logic_prompt(entry["question"]),
+                    DOMAIN,
+                    {"task": task, "entry": entry},
+                    {"id": f"{task}-{seed}-{index}", "source": "reasoning_gym"},
+                )
+            )
     return rows

@@ -27,7 +27,9 @@ def _math(row: dict, options: dict):
     solution = need_text(row, "solution", "MATH rows need problem and solution")
     answer = last_boxed(solution)
     if answer is None or not answer.strip():
-        raise BadRow("solution", "has no \\boxed{} answer", "MATH rows give the answer in the solution's last \\boxed{}")
+        raise BadRow(
+            "solution", "has no \\boxed{} answer", "MATH rows give the answer in the solution's last \\boxed{}"
+        )
     return templates.math_prompt(problem), {"answer": answer.strip()}, row_id(row, *_IDS)
 
 
@@ -47,11 +49,22 @@ def _is_gsm8k(row: dict) -> bool:
     return "question" in row and "####" in str(row.get("answer", ""))
 
 
-FORMATS = {f.name: f for f in [
-    Format("gsm8k", "GSM8K: question + answer ending in '#### 42'", _is_gsm8k, _gsm8k),
-    # A first row missing its answer still reads as deepscaler, so that row is reported as bad.
-    Format("deepscaler", "DeepScaleR / MATH style: problem (or question) + answer",
-           lambda row: ("problem" in row or "question" in row) and ("answer" in row or "solution" not in row), _deepscaler),
-    Format("math", "MATH: problem + solution, answer in the solution's last \\boxed{}",
-           lambda row: "problem" in row and "solution" in row, _math),
-]}
+FORMATS = {
+    f.name: f
+    for f in [
+        Format("gsm8k", "GSM8K: question + answer ending in '#### 42'", _is_gsm8k, _gsm8k),
+        # A first row missing its answer still reads as deepscaler, so that row is reported as bad.
+        Format(
+            "deepscaler",
+            "DeepScaleR / MATH style: problem (or question) + answer",
+            lambda row: ("problem" in row or "question" in row) and ("answer" in row or "solution" not in row),
+            _deepscaler,
+        ),
+        Format(
+            "math",
+            "MATH: problem + solution, answer in the solution's last \\boxed{}",
+            lambda row: "problem" in row and "solution" in row,
+            _math,
+        ),
+    ]
+}

@@ -37,7 +37,7 @@ def _parquet(path: Path) -> Iterator[tuple[str, object]]:
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise ValueError(f"{path}: reading parquet needs pyarrow: pip install \"prorl[data]\"") from None
+        raise ValueError(f'{path}: reading parquet needs pyarrow: pip install "prorl[data]"') from None
     number = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
         for row in batch.to_pylist():

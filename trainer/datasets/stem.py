@@ -68,8 +68,12 @@ def _arc(row: dict, options: dict):
     hint = "ARC rows need question, choices {text, label} and answerKey"
     question = need_text(row, "question", hint)
     choices = need(row, "choices", hint)
-    if not isinstance(choices, dict) or not isinstance(choices.get("text"), list) or not isinstance(choices.get("label"), list) \
-            or len(choices["text"]) != len(choices["label"]):
+    if (
+        not isinstance(choices, dict)
+        or not isinstance(choices.get("text"), list)
+        or not isinstance(choices.get("label"), list)
+        or len(choices["text"]) != len(choices["label"])
+    ):
         raise BadRow("choices", "must be {'text': [...], 'label': [...]} of the same length", hint)
     texts = _clean_choices(choices["text"], "choices.text", hint)
     labels = [str(label).strip() for label in choices["label"]]
@@ -88,13 +92,23 @@ def _one_right_three_wrong(row: dict, question_key: str, correct_key: str, wrong
 
 
 def _gpqa(row: dict, options: dict):
-    return _one_right_three_wrong(row, "Question", "Correct Answer", [f"Incorrect Answer {n}" for n in (1, 2, 3)],
-                                  "GPQA rows need Question, Correct Answer and Incorrect Answer 1..3")
+    return _one_right_three_wrong(
+        row,
+        "Question",
+        "Correct Answer",
+        [f"Incorrect Answer {n}" for n in (1, 2, 3)],
+        "GPQA rows need Question, Correct Answer and Incorrect Answer 1..3",
+    )
 
 
 def _sciq(row: dict, options: dict):
-    return _one_right_three_wrong(row, "question", "correct_answer", [f"distractor{n}" for n in (1, 2, 3)],
-                                  "SciQ rows need question, correct_answer and distractor1..3")
+    return _one_right_three_wrong(
+        row,
+        "question",
+        "correct_answer",
+        [f"distractor{n}" for n in (1, 2, 3)],
+        "SciQ rows need question, correct_answer and distractor1..3",
+    )
 
 
 def _open(row: dict, options: dict):
@@ -110,15 +124,38 @@ def _open(row: dict, options: dict):
     return templates.stem_open_prompt(question), reference, row_id(row, *_IDS)
 
 
-FORMATS = {f.name: f for f in [
-    Format("gpqa", "GPQA: Question + Correct Answer + Incorrect Answer 1..3 (shuffled per question)",
-           lambda row: "Question" in row and "Correct Answer" in row, _gpqa),
-    Format("sciq", "SciQ: question + correct_answer + distractor1..3 (shuffled per question)",
-           lambda row: "correct_answer" in row and "distractor1" in row, _sciq),
-    Format("arc", "ARC: question + choices {text, label} + answerKey",
-           lambda row: "answerKey" in row and isinstance(row.get("choices"), dict), _arc),
-    Format("mmlu", "MMLU: question + choices list + answer (index or letter)",
-           lambda row: isinstance(row.get("choices"), list) and "answer" in row, _mmlu),
-    Format("open", "open answer: question + answer (a value, units allowed), optional tolerance",
-           lambda row: "question" in row and "answer" in row, _open),
-]}
+FORMATS = {
+    f.name: f
+    for f in [
+        Format(
+            "gpqa",
+            "GPQA: Question + Correct Answer + Incorrect Answer 1..3 (shuffled per question)",
+            lambda row: "Question" in row and "Correct Answer" in row,
+            _gpqa,
+        ),
+        Format(
+            "sciq",
+            "SciQ: question + correct_answer + distractor1..3 (shuffled per question)",
+            lambda row: "correct_answer" in row and "distractor1" in row,
+            _sciq,
+        ),
+        Format(
+            "arc",
+            "ARC: question + choices {text, label} + answerKey",
+            lambda row: "answerKey" in row and isinstance(row.get("choices"), dict),
+            _arc,
+        ),
+        Format(
+            "mmlu",
+            "MMLU: question + choices list + answer (index or letter)",
+            lambda row: isinstance(row.get("choices"), list) and "answer" in row,
+            _mmlu,
+        ),
+        Format(
+            "open",
+            "open answer: question + answer (a value, units allowed), optional tolerance",
+            lambda row: "question" in row and "answer" in row,
+            _open,
+        ),
+    ]
+}

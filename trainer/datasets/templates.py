@@ -11,8 +11,18 @@ Where ProRL took a domain's data from a public set, the wording follows that set
 
 from reward_service.verifiers.stem_choice import LETTERS  # the labels the stem verifier reads
 
-__all__ = ["MATH_INSTRUCTION", "LOGIC_INSTRUCTION", "user", "math_prompt", "code_prompt", "logic_prompt",
-           "stem_choice_prompt", "stem_open_prompt", "instruction_prompt", "LETTERS"]
+__all__ = [
+    "MATH_INSTRUCTION",
+    "LOGIC_INSTRUCTION",
+    "user",
+    "math_prompt",
+    "code_prompt",
+    "logic_prompt",
+    "stem_choice_prompt",
+    "stem_open_prompt",
+    "instruction_prompt",
+    "LETTERS",
+]
 
 MATH_INSTRUCTION = "Let's think step by step and output the final answer within \\boxed{}."
 LOGIC_INSTRUCTION = (
@@ -24,10 +34,12 @@ LOGIC_INSTRUCTION = (
 
 
 def user(content: str) -> list[dict]:
+    """A chat prompt of one user message."""
     return [{"role": "user", "content": content}]
 
 
 def math_prompt(problem: str) -> list[dict]:
+    """The problem followed by DeepScaleR's boxed-answer instruction."""
     return user(f"{problem.strip()} {MATH_INSTRUCTION}")
 
 
@@ -40,8 +52,10 @@ def code_prompt(question: str, language: str = "python", starter_code: str = "",
     if starter_code.strip():
         parts.append(f"Complete this starter code:\n```{fence}\n{starter_code.rstrip()}\n```")
     if entry_point:
-        parts.append(f"Your program must define `{entry_point.replace('()', '').split('.')[-1]}`; "
-                     "it is called directly, so do not read input or print the result.")
+        parts.append(
+            f"Your program must define `{entry_point.replace('()', '').split('.')[-1]}`; "
+            "it is called directly, so do not read input or print the result."
+        )
     else:
         parts.append("Read the input from standard input and write the answer to standard output.")
     parts.append(f"Present the code in \n```{fence}\nYour code\n```\nat the end.")
@@ -49,19 +63,27 @@ def code_prompt(question: str, language: str = "python", starter_code: str = "",
 
 
 def logic_prompt(question: str) -> list[dict]:
+    """The puzzle followed by Reasoning Gym's `<answer>` instruction."""
     return user(f"{question.strip()}\n\n{LOGIC_INSTRUCTION}")
 
 
 def stem_choice_prompt(question: str, choices: list[str]) -> list[dict]:
+    """The question, its lettered choices, and a request for the letter in `\\boxed{}`."""
     options = "\n".join(f"{LETTERS[i]}. {choice}" for i, choice in enumerate(choices))
-    return user(f"{question.strip()}\n\n{options}\n\nLet's think step by step and output the letter of the "
-                "correct choice within \\boxed{}.")
+    return user(
+        f"{question.strip()}\n\n{options}\n\nLet's think step by step and output the letter of the "
+        "correct choice within \\boxed{}."
+    )
 
 
 def stem_open_prompt(question: str) -> list[dict]:
-    return user(f"{question.strip()}\n\nLet's think step by step and output the final answer, with its unit "
-                "if it has one, within \\boxed{}.")
+    """The question and a request for the value (with its unit) in `\\boxed{}`."""
+    return user(
+        f"{question.strip()}\n\nLet's think step by step and output the final answer, with its unit "
+        "if it has one, within \\boxed{}."
+    )
 
 
 def instruction_prompt(prompt: str) -> list[dict]:
+    """The IFEval prompt as it is."""
     return user(prompt)

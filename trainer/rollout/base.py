@@ -16,6 +16,8 @@ __all__ = ["Completion", "Engine", "SamplingConfig"]
 
 @dataclass
 class SamplingConfig:
+    """How to sample: at most `max_tokens` new tokens, temperature (0 = greedy), top-p and a seed (None: unseeded)."""
+
     max_tokens: int
     temperature: float = 1.0
     top_p: float = 1.0
@@ -35,6 +37,8 @@ class Completion:
 
 
 class Engine(Protocol):
+    """What the training loop needs from a rollout engine."""
+
     def generate(self, prompts: list[list[int]], n: int, sampling: SamplingConfig) -> list[list[Completion]]:
         """Sample `n` completions for each prompt (token ids, no padding). Returns one list of `n`
         completions per prompt, in prompt order."""
@@ -45,4 +49,5 @@ class Engine(Protocol):
         ...
 
     def close(self) -> None:
+        """Free the engine's memory and workers; it is not used again."""
         ...

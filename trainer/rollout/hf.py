@@ -9,6 +9,8 @@ __all__ = ["HFEngine"]
 
 
 class HFEngine:
+    """Samples with the policy module's own `generate`, `batch_prompts` prompts at a time."""
+
     def __init__(self, model: torch.nn.Module, tokenizer, batch_prompts: int = 64):
         self.model = model
         self.tokenizer = tokenizer
@@ -17,11 +19,12 @@ class HFEngine:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.eos_ids[0]
 
     def generate(self, prompts: list[list[int]], n: int, sampling: SamplingConfig) -> list[list[Completion]]:
+        """`n` completions per prompt, in prompt order (see `Engine.generate`)."""
         if sampling.seed is not None:
             torch.manual_seed(sampling.seed)
         out = []
         for start in range(0, len(prompts), self.batch_prompts):
-            out.extend(self._generate_batch(prompts[start:start + self.batch_prompts], n, sampling))
+            out.extend(self._generate_batch(prompts[start : start + self.batch_prompts], n, sampling))
         return out
 
     @torch.no_grad()
@@ -31,8 +34,8 @@ class HFEngine:
         ids = torch.full((len(prompts), width), self.pad_id, dtype=torch.long)
         mask = torch.zeros_like(ids)
         for row, prompt in enumerate(prompts):  # left padding: every prompt ends where generation starts
-            ids[row, width - len(prompt):] = torch.tensor(prompt)
-            mask[row, width - len(prompt):] = 1
+            ids[row, width - len(prompt) :] = torch.tensor(prompt)
+            mask[row, width - len(prompt) :] = 1
         greedy = sampling.temperature == 0
         was_training = self.model.training
         self.model.eval()
@@ -54,11 +57,11 @@ class HFEngine:
             self.model.train(was_training)
         responses = seqs[:, width:].tolist()
         completions = [self._completion(tokens) for tokens in responses]
-        return [completions[i * n:(i + 1) * n] for i in range(len(prompts))]
+        return [completions[i * n : (i + 1) * n] for i in range(len(prompts))]
 
     def _completion(self, tokens: list[int]) -> Completion:
         end = next((i for i, t in enumerate(tokens) if t in self.eos_ids), None)
-        kept = tokens if end is None else tokens[:end + 1]  # the end token is trained on too
+        kept = tokens if end is None else tokens[: end + 1]  # the end token is trained on too
         return Completion(
             response_ids=kept,
             text=self.tokenizer.decode(kept, skip_special_tokens=True),
@@ -69,6 +72,7 @@ class HFEngine:
         """Nothing to do: generation runs on the policy module itself."""
 
     def close(self) -> None:
+        """Nothing to free: the model belongs to the trainer."""
         pass
 
 

@@ -37,6 +37,8 @@ __all__ = ["VLLMEngine"]
 
 
 class VLLMEngine:
+    """A `vllm.LLM` in this process, sampling with the policy's weights as of the last `sync_weights`."""
+
     def __init__(
         self,
         model_path: str,
@@ -84,6 +86,7 @@ class VLLMEngine:
         self.eos_ids = _eos_ids(model_path, tokenizer)
 
     def generate(self, prompts: list[list[int]], n: int, sampling: SamplingConfig) -> list[list[Completion]]:
+        """`n` completions per prompt, in prompt order, with vLLM's processed log-probs (see `Engine.generate`)."""
         from vllm import SamplingParams
 
         greedy = sampling.temperature == 0
@@ -107,11 +110,15 @@ class VLLMEngine:
         )
         if greedy:
             return [[self._completion(request.outputs[0]) for _ in range(n)] for request in outputs]
-        return [[self._completion(out) for out in sorted(request.outputs, key=lambda out: out.index)] for request in outputs]
+        return [
+            [self._completion(out) for out in sorted(request.outputs, key=lambda out: out.index)] for request in outputs
+        ]
 
     def _completion(self, out) -> Completion:
         if out.finish_reason not in ("stop", "length"):
-            raise RuntimeError(f"vLLM ended a completion with finish_reason={out.finish_reason!r}; expected 'stop' or 'length'")
+            raise RuntimeError(
+                f"vLLM ended a completion with finish_reason={out.finish_reason!r}; expected 'stop' or 'length'"
+            )
         ids = list(out.token_ids)  # ends with the stop token when one was generated, like the HF engine
         return Completion(
             response_ids=ids,
@@ -168,4 +175,3 @@ def _cpu_scheduling(max_model_len: int | None) -> dict:
     if torch.cuda.is_available():
         return {}
     return {"enable_chunked_prefill": False, "max_num_batched_tokens": max(max_model_len or 0, 16384)}
-

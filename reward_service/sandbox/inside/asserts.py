@@ -39,9 +39,20 @@ def _wrap(body: list[ast.stmt], callee: set[str]) -> tuple[list[ast.stmt], list[
             call("__prorl_begin", ast.Constant(index)),
             ast.Try(
                 body=[stmt],
-                handlers=[ast.ExceptHandler(ast.Name("BaseException", ast.Load()), "__prorl_e", [
-                    call("__prorl_record", ast.Constant(index), ast.Name("__prorl_e", ast.Load()), ast.Constant(text)),
-                ])],
+                handlers=[
+                    ast.ExceptHandler(
+                        ast.Name("BaseException", ast.Load()),
+                        "__prorl_e",
+                        [
+                            call(
+                                "__prorl_record",
+                                ast.Constant(index),
+                                ast.Name("__prorl_e", ast.Load()),
+                                ast.Constant(text),
+                            ),
+                        ],
+                    )
+                ],
                 orelse=[call("__prorl_record", ast.Constant(index), ast.Constant(None), ast.Constant(text))],
                 finalbody=[],
             ),
@@ -80,6 +91,7 @@ def _stdlib_modules(names: set[str]) -> dict:
 
 
 def run_asserts(job: dict, candidate: Candidate, recorder_for) -> None:
+    """Run the job's assert tests against `candidate`, one test per asserting statement of check() (or the module)."""
     try:
         tree = ast.parse(job["test_code"])
     except SyntaxError as exc:
@@ -121,6 +133,11 @@ def run_asserts(job: dict, candidate: Candidate, recorder_for) -> None:
         for index, done in enumerate(recorder.done):
             if not done:
                 what = "check(candidate)" if whole else sources[index]
-                failure = exc if whole else Failure(
-                    getattr(exc, "outcome", "runtime_error"), f"not reached: the test code stopped ({why})")
+                failure = (
+                    exc
+                    if whole
+                    else Failure(
+                        getattr(exc, "outcome", "runtime_error"), f"not reached: the test code stopped ({why})"
+                    )
+                )
                 recorder.record(index, failure, what)

@@ -15,7 +15,6 @@ from common import ENV, HERE, MB, PYTHON, confine, kill_group, open_output, read
 __all__ = ["Failure", "JudgeError", "Candidate"]
 
 
-
 class Failure(BaseException):
     """The program produced no value: outcome is runtime_error, time_limit, ... A BaseException,
     so that test code's `except Exception` cannot turn a crash or a timeout into a pass."""
@@ -46,10 +45,21 @@ class Candidate:
         out, err = open_output(self.out), open_output(self.err)
         try:
             self.proc = subprocess.Popen(
-                [*PYTHON, os.path.join(HERE, "serve.py"),
-                 job["source_path"], job["entry_point"], str(calls_r), str(results_w), "1" if self.sandboxed else "0"],
-                pass_fds=(calls_r, results_w), stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                cwd=job["work"], env=ENV,
+                [
+                    *PYTHON,
+                    os.path.join(HERE, "serve.py"),
+                    job["source_path"],
+                    job["entry_point"],
+                    str(calls_r),
+                    str(results_w),
+                    "1" if self.sandboxed else "0",
+                ],
+                pass_fds=(calls_r, results_w),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                cwd=job["work"],
+                env=ENV,
                 # Only limits here: this fork still holds the tests until exec, so it stays
                 # non-dumpable; serve.py raises its own OOM score once it is a new image.
                 preexec_fn=lambda: confine(job["memory_mb"] * MB, job["total_time_limit_s"], job["output_limit_bytes"]),
@@ -62,10 +72,13 @@ class Candidate:
         self.calls, self.results, self.buffer = os.fdopen(calls_w, "wb"), results_r, bytearray()
         loaded = self._receive(deadline)
         if "load_error" in loaded:
-            self._fail("memory_limit" if loaded.get("memory") else "runtime_error",
-                       "the program failed to load: " + str(loaded["load_error"]))
+            self._fail(
+                "memory_limit" if loaded.get("memory") else "runtime_error",
+                "the program failed to load: " + str(loaded["load_error"]),
+            )
 
     def call(self, args: list, kwargs: dict, deadline: float):
+        """The program's return value for one call, decoded; raises what it raised (built-ins) or a Failure."""
         try:
             request = {"args": encode(list(args)), "kwargs": encode(dict(kwargs))}
             json.dumps(request)
@@ -128,6 +141,7 @@ class Candidate:
         raise self.last_failure
 
     def stop(self) -> None:
+        """Kill the program's process group and close its pipes; the next call starts a fresh process."""
         if self.proc is None:
             return
         kill_group(self.proc.pid)

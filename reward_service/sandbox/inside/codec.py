@@ -11,6 +11,8 @@ __all__ = ["encode", "decode", "Opaque"]
 
 
 class Opaque:
+    """A returned value of a type the codec does not carry: shown by type and repr, equal to nothing."""
+
     def __init__(self, type_name: str, text: str):
         self.type_name, self.text = type_name, text
 
@@ -24,6 +26,7 @@ class Opaque:
 
 
 def encode(value):
+    """`value` as tagged JSON: tuples, sets, dicts, bytes and non-finite floats keep their types."""
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -42,6 +45,7 @@ def encode(value):
 
 
 def decode(data):
+    """The value `encode` wrote; an unknown tag becomes an Opaque."""
     if isinstance(data, list):
         return [decode(v) for v in data]
     if not isinstance(data, dict):

@@ -11,7 +11,24 @@ import stat
 import sys
 import time
 
-__all__ = ["ENV", "HERE", "PYTHON", "MB", "confine", "kill_group", "kill_all_but", "pids", "tamperable", "first_to_die", "dumpable", "send", "read_line", "read_regular", "open_output", "tail"]
+__all__ = [
+    "ENV",
+    "HERE",
+    "PYTHON",
+    "MB",
+    "confine",
+    "kill_group",
+    "kill_all_but",
+    "pids",
+    "tamperable",
+    "first_to_die",
+    "dumpable",
+    "send",
+    "read_line",
+    "read_regular",
+    "open_output",
+    "tail",
+]
 
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,8 +104,14 @@ def tamperable(pid: int) -> tuple:
         with open(f"/proc/{pid}/limits") as f:
             limits = f.read()
         io = _LIBC.syscall(_IOPRIO_GET, 1, pid) if _IOPRIO_GET else None  # IOPRIO_WHO_PROCESS
-        return (limits, os.getpriority(os.PRIO_PROCESS, pid), frozenset(os.sched_getaffinity(pid)),
-                os.sched_getscheduler(pid), os.sched_getparam(pid).sched_priority, io)
+        return (
+            limits,
+            os.getpriority(os.PRIO_PROCESS, pid),
+            frozenset(os.sched_getaffinity(pid)),
+            os.sched_getscheduler(pid),
+            os.sched_getparam(pid).sched_priority,
+            io,
+        )
     except OSError:
         return ()
 
@@ -106,6 +129,7 @@ def first_to_die() -> None:
 
 
 def send(stream, obj) -> None:
+    """Write `obj` as one JSON line to `stream` and flush it."""
     stream.write(json.dumps(obj).encode() + b"\n")
     stream.flush()
 
@@ -165,5 +189,6 @@ def open_output(path: str) -> int:
 
 
 def tail(path: str, size: int = 600) -> str:
+    """The last `size` bytes of the regular file at `path` as stripped text; empty if it is missing or not regular."""
     found = read_regular(path, size, from_end=True)
     return found[0].decode("utf-8", "replace").strip() if found else ""

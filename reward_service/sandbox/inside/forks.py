@@ -29,8 +29,13 @@ class ForkServer:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.proc = subprocess.Popen(
-                [*PYTHON, os.path.join(HERE, "forkserver.py"), str(theirs.fileno())], pass_fds=(theirs.fileno(),),
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/", env=ENV,
+                [*PYTHON, os.path.join(HERE, "forkserver.py"), str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd="/",
+                env=ENV,
             )
         except OSError:
             ours.close()
@@ -45,6 +50,7 @@ class ForkServer:
 
     @property
     def pid(self) -> int:
+        """The forkserver's process id."""
         return self.proc.pid
 
     def _receive(self, wait_s: float) -> bytes | None:
@@ -76,6 +82,7 @@ class ForkServer:
         return state in ("S", "R") and tamperable(self.pid) == self.initial
 
     def close(self) -> None:
+        """Close the socket and kill the forkserver."""
         self.sock.close()
         self.proc.kill()
         self.proc.wait()
@@ -103,6 +110,7 @@ class Forks:
         return True
 
     def replace(self) -> ForkServer:
+        """Close the current forkserver and start a new one; in a sandbox only when no other process is left."""
         if self.server is not None:
             self.server.close()
             self.server = None
@@ -112,6 +120,7 @@ class Forks:
         return self.server
 
     def close(self) -> None:
+        """Close the forkserver, if one runs."""
         if self.server is not None:
             self.server.close()
             self.server = None
@@ -154,6 +163,7 @@ class Zygote:
             return None
 
     def close(self) -> None:
+        """Close the pipes and SIGKILL the zygote through its pidfd (never a recycled pid)."""
         try:
             self.requests.close()
         except OSError:

@@ -24,6 +24,7 @@ from common import dumpable
 
 
 def serve(sock: socket.socket) -> None:
+    """Fork one zygote per request arriving on `sock` (with its two pipe ends) until the socket closes."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps its zygotes
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # a program's SIGINT ends it quietly; the runner replaces it
     sock.send(b'{"ready": true}')
@@ -43,8 +44,13 @@ def serve(sock: socket.socket) -> None:
                 signal.signal(signal.SIGINT, signal.default_int_handler)  # as in any python3
                 sock.close()
                 os.chdir(request["work"])
-                zygote.serve(os.fdopen(fds[0], "rb"), os.fdopen(fds[1], "wb"), request["work"],
-                             request["language"], request["sandboxed"])
+                zygote.serve(
+                    os.fdopen(fds[0], "rb"),
+                    os.fdopen(fds[1], "wb"),
+                    request["work"],
+                    request["language"],
+                    request["sandboxed"],
+                )
                 code = 0
             finally:
                 os._exit(code)

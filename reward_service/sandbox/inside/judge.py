@@ -48,16 +48,21 @@ class Recorder:
         send(sys.stdout.buffer, {"count": count})
 
     def begin(self, index: int) -> None:
+        """Start test `index`: its deadline is the per-test limit, capped by the total one."""
         self.started = time.monotonic()
         self.deadline = min(self.started + self.job["time_limit_s"], self.total_deadline)
         self.candidate.last_failure = None
 
     def check_name(self, exc: BaseException) -> None:
+        """Raise a JudgeError when `exc` is a NameError for a helper the test code uses but never defines."""
         if isinstance(exc, NameError) and getattr(exc, "name", None) in self.free_names:
-            raise JudgeError(f"test_code uses {exc.name!r} but does not define it; put the helpers it needs "
-                             "(e.g. the prompt's functions) into test_code") from None
+            raise JudgeError(
+                f"test_code uses {exc.name!r} but does not define it; put the helpers it needs "
+                "(e.g. the prompt's functions) into test_code"
+            ) from None
 
     def record(self, index: int, exc: BaseException | None, what: str = "") -> None:
+        """Write test `index`'s outcome: passed, or why not; the program's own failure wins over `exc`."""
         if isinstance(exc, JudgeError):
             raise exc
         if exc is not None:
@@ -79,10 +84,12 @@ class Recorder:
         send(sys.stdout.buffer, {"test": test})
 
     def left(self) -> float:
+        """Seconds left of the job's total time limit."""
         return self.total_deadline - time.monotonic()
 
 
 def run_calls(job: dict, candidate: Candidate) -> None:
+    """Call tests: each test's args go to the program, and its return value is compared here."""
     tests = job["tests"]
     recorder = Recorder(job, len(tests), candidate)
     for index, test in enumerate(tests):
@@ -106,6 +113,7 @@ def run_calls(job: dict, candidate: Candidate) -> None:
 
 
 def main() -> None:
+    """Read the job from stdin, run its call or assert tests, and write the outcomes as JSON lines."""
     sandboxed = sys.argv[1] == "1"
     dumpable(False)
     sys.set_int_max_str_digits(0)

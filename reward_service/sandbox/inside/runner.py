@@ -27,7 +27,19 @@ import sys
 import time
 
 from common import (
-    ENV, HERE, MB, PYTHON, confine, dumpable, first_to_die, kill_all_but, pids, read_line, read_regular, send, tail,
+    ENV,
+    HERE,
+    MB,
+    PYTHON,
+    confine,
+    dumpable,
+    first_to_die,
+    kill_all_but,
+    pids,
+    read_line,
+    read_regular,
+    send,
+    tail,
     tamperable,
 )
 from forks import Forks, Zygote
@@ -36,6 +48,7 @@ SCRATCH = ["/tmp", "/dev/shm", "/dev/mqueue"]
 
 
 def prepare(work: str, job: dict) -> str:
+    """A fresh `work` directory holding the job's source; the source file's path."""
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work, mode=0o755)
     path = os.path.join(work, "main.py" if job["language"] == "python" else "main.cpp")
@@ -44,6 +57,7 @@ def prepare(work: str, job: dict) -> str:
 
 
 def write(path: str, text: str) -> None:
+    """Write `text` to `path`, keeping lone surrogates that came in the JSON."""
     with open(path, "w", encoding="utf-8", errors="surrogatepass") as f:  # lone surrogates from JSON
         f.write(text)
 
@@ -63,6 +77,7 @@ def fresh_test_files(work: str, stdin: str) -> None:
 
 
 def compiler_limits(limit: float, sandboxed: bool) -> None:
+    """In g++'s child: confine memory, CPU time and file size, and die with the runner when sandboxed."""
     confine(4096 * MB, limit, 64 * MB)
     if sandboxed:  # no program has run in this job yet: nothing could read this fork's memory
         first_to_die()
@@ -76,7 +91,11 @@ def compile_cpp(work: str, job: dict, sandboxed: bool) -> dict:
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             ["g++", "-std=c++17", "-O2", "-pipe", "-o", "main", "main.cpp"],
-            cwd=work, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=ENV,
+            cwd=work,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            env=ENV,
             preexec_fn=lambda: compiler_limits(limit, sandboxed),
         )
         timed_out = False
@@ -87,8 +106,12 @@ def compile_cpp(work: str, job: dict, sandboxed: bool) -> dict:
             proc.wait()
             timed_out = True
     message = read_regular(log, 2000)
-    return {"returncode": proc.returncode, "timed_out": timed_out, "elapsed": time.monotonic() - started,
-            "output": message[0].decode("utf-8", "replace").strip() if message else ""}
+    return {
+        "returncode": proc.returncode,
+        "timed_out": timed_out,
+        "elapsed": time.monotonic() - started,
+        "output": message[0].decode("utf-8", "replace").strip() if message else "",
+    }
 
 
 def compile_error(result: dict, job: dict) -> str | None:
@@ -101,6 +124,7 @@ def compile_error(result: dict, job: dict) -> str | None:
 
 
 def lines(text: str) -> list[str]:
+    """`text`'s lines with trailing whitespace and trailing blank lines dropped."""
     out = [line.rstrip() for line in text.split("\n")]
     while out and not out[-1]:
         out.pop()
@@ -108,6 +132,7 @@ def lines(text: str) -> list[str]:
 
 
 def same_token(got: str, want: str, tolerance: float) -> bool:
+    """Whether two output tokens match: equal text, or numbers within `tolerance` (relative, absolute below 1)."""
     if got == want:
         return True
     try:
@@ -134,10 +159,12 @@ def compare(got: str, want: str, tolerance: float | None) -> str | None:
 
 
 def outcome(kind: str, seconds: float = 0.0, detail: str = "") -> dict:
+    """One test's outcome record: {outcome, time_ms, detail} with the detail cut to 300 characters."""
     return {"outcome": kind, "time_ms": round(seconds * 1000, 3), "detail": detail[:300]}
 
 
 def judge_run(run: dict, test: dict, job: dict, work: str, limit: float) -> dict:
+    """The outcome of one stdin/stdout run: limits first (time, output, memory), then crashes, then the output."""
     seconds = run["elapsed"]
     err = tail(os.path.join(work, "stderr"))
     output = read_regular(os.path.join(work, "stdout"), job["output_limit_bytes"] + 1)
@@ -159,6 +186,7 @@ def judge_run(run: dict, test: dict, job: dict, work: str, limit: float) -> dict
 
 
 def run_stdio(job: dict, work: str, sandboxed: bool, forks: Forks) -> list[dict]:
+    """Stdin/stdout tests: every test run by the job's zygote and judged here; a new zygote if one is killed."""
     results = []
     zygote = Zygote(forks, job, work, sandboxed)
     deadline = time.monotonic() + job["total_time_limit_s"]  # from here: a slow forkserver is not the program's time
@@ -174,7 +202,11 @@ def run_stdio(job: dict, work: str, sandboxed: bool, forks: Forks) -> list[dict]
                 results.append(outcome("runtime_error", 0, f"the test could not be set up: {exc}"))
                 continue
             limit = min(job["time_limit_s"], left)
-            request = {"time_limit_s": limit, "memory_mb": job["memory_mb"], "output_limit_bytes": job["output_limit_bytes"]}
+            request = {
+                "time_limit_s": limit,
+                "memory_mb": job["memory_mb"],
+                "output_limit_bytes": job["output_limit_bytes"],
+            }
             started = time.monotonic()
             run = zygote.run(request, limit + 5)
             if run is None:
@@ -197,8 +229,11 @@ def run_judge(job: dict, work: str, sandboxed: bool, source: str) -> tuple[list[
     """Call and assert tests, through judge.py; (per-test outcomes, job-level error)."""
     proc = subprocess.Popen(
         [*PYTHON, os.path.join(HERE, "judge.py"), "1" if sandboxed else "0"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(os.path.join(work, "judge.log"), "wb"),
-        cwd=work, env=ENV,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=open(os.path.join(work, "judge.log"), "wb"),
+        cwd=work,
+        env=ENV,
     )
     send(proc.stdin, {**job, "source_path": source, "work": work})
     proc.stdin.close()
@@ -234,8 +269,11 @@ def run_once(job: dict, work: str, sandboxed: bool, forks: Forks) -> dict:
     if compiled and compile_error(compiled, job):
         return {"compile": compiled, "run": None}
     fresh_test_files(work, job["stdin"])
-    request = {"time_limit_s": job["time_limit_s"], "memory_mb": job["memory_mb"],
-               "output_limit_bytes": job["output_limit_bytes"]}
+    request = {
+        "time_limit_s": job["time_limit_s"],
+        "memory_mb": job["memory_mb"],
+        "output_limit_bytes": job["output_limit_bytes"],
+    }
     zygote = Zygote(forks, job, work, sandboxed)
     try:
         run = zygote.run(request, job["time_limit_s"] + 5)
@@ -250,6 +288,7 @@ def run_once(job: dict, work: str, sandboxed: bool, forks: Forks) -> dict:
 
 
 def run_job(job: dict, work: str, sandboxed: bool, forks: Forks) -> dict:
+    """One job by its mode (run, stdio, or call/assert through the judge), compiling C++ first."""
     source = prepare(work, job)
     if job["mode"] == "run":
         return run_once(job, work, sandboxed, forks)
@@ -264,6 +303,7 @@ def run_job(job: dict, work: str, sandboxed: bool, forks: Forks) -> dict:
 
 
 def reap() -> None:
+    """Collect every child that has exited, without waiting for the others."""
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -274,6 +314,7 @@ def reap() -> None:
 
 
 def remove_ipc() -> None:
+    """Remove every SysV shared memory segment, message queue and semaphore set."""
     libc = ctypes.CDLL(None)
     for kind, remove in (("shm", libc.shmctl), ("msg", libc.msgctl)):
         for line in _ipc_rows(kind):
@@ -291,14 +332,16 @@ def _ipc_rows(kind: str) -> list[str]:
 
 
 def remove_tree(path: str) -> None:
+    """Delete `path` even where the program removed permissions or nested it too deep for rmtree."""
     for parent, dirs, _ in os.walk(path):
         for d in dirs:
             os.chmod(os.path.join(parent, d), 0o700)
     try:
         shutil.rmtree(path)
     except (OSError, RecursionError):  # thousands of levels deep: rm walks it without recursion
-        subprocess.run(["rm", "-rf", "--one-file-system", path], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=60)
+        subprocess.run(
+            ["rm", "-rf", "--one-file-system", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60
+        )
 
 
 def reset(work: str, forks: Forks, limits: tuple) -> bool:
@@ -321,11 +364,16 @@ def reset(work: str, forks: Forks, limits: tuple) -> bool:
     leftovers = [n for root in SCRATCH if os.path.isdir(root) for n in os.listdir(root)]
     if not forks.check():  # no forkserver now: this container is replaced
         return False
-    return (not (pids() - forks.spare - {1}) and not leftovers and tamperable(os.getpid()) == limits
-            and not any(_ipc_rows(k) for k in ("shm", "msg", "sem")))
+    return (
+        not (pids() - forks.spare - {1})
+        and not leftovers
+        and tamperable(os.getpid()) == limits
+        and not any(_ipc_rows(k) for k in ("shm", "msg", "sem"))
+    )
 
 
 def main() -> None:
+    """Serve jobs from stdin, one result line each, resetting the sandbox after every job."""
     native = "--native" in sys.argv
     sandboxed = not native
     if sandboxed and os.getpid() != 1:

@@ -16,6 +16,7 @@ from common import first_to_die
 
 
 def main() -> None:
+    """Load the program as module `solution`, then answer the judge's calls (one JSON line each) until EOF."""
     source_path, entry_point, fd_in, fd_out, sandboxed = sys.argv[1:6]
     if sandboxed == "1":
         first_to_die()
@@ -45,8 +46,9 @@ def main() -> None:
             payload = {"ok": encode(value)}
             message = json.dumps(payload)
         except BaseException as exc:
-            message = json.dumps({"raised": _describe(exc), "type": type(exc).__name__,
-                                  "memory": isinstance(exc, MemoryError)})
+            message = json.dumps(
+                {"raised": _describe(exc), "type": type(exc).__name__, "memory": isinstance(exc, MemoryError)}
+            )
         results.write(message.encode() + b"\n")
         results.flush()
 

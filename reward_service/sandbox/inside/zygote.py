@@ -22,7 +22,6 @@ import types
 from common import MB, confine, dumpable, first_to_die, kill_all_but, kill_group, send
 
 
-
 def run_python(code, path: str) -> None:
     """In the forked child: run the compiled program as `__main__`, then exit like python3 does."""
     sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
@@ -80,10 +79,14 @@ def finish(status: int, main: types.ModuleType) -> int:
 
 
 def child(work: str, language: str, code, request: dict, sandboxed: bool) -> None:
+    """In the forked child: redirect stdio to the test's files, confine it, then exec the binary or run the Python."""
     try:
         os.chdir(work)
-        for fd, name, flags in ((0, "input", os.O_RDONLY), (1, "stdout", os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
-                                (2, "stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)):
+        for fd, name, flags in (
+            (0, "input", os.O_RDONLY),
+            (1, "stdout", os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+            (2, "stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+        ):
             opened = os.open(name, flags | os.O_NOFOLLOW, 0o644)
             os.dup2(opened, fd)
             os.close(opened)
@@ -99,6 +102,7 @@ def child(work: str, language: str, code, request: dict, sandboxed: bool) -> Non
 
 
 def run_one(work: str, language: str, code, request: dict, sandboxed: bool) -> dict:
+    """Run one test in a forked child under its time limit: {returncode, signal, timed_out, elapsed}."""
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
@@ -123,6 +127,7 @@ def run_one(work: str, language: str, code, request: dict, sandboxed: bool) -> d
 
 
 def serve(requests, reports, work: str, language: str, sandboxed: bool) -> None:
+    """Compile a Python program once, then run one test per request line and send back each report."""
     dumpable(False)
     code = None
     if language == "python":

@@ -32,9 +32,24 @@ def url(tmp_path_factory):
 
 def test_schemathesis_finds_no_5xx_and_no_answer_off_the_schema(url, tmp_path):
     st_cli = Path(sys.executable).with_name("st")
-    run = subprocess.run([str(st_cli), "run", f"{url}/openapi.json", "--checks", CHECKS, "--max-examples", "40",
-                          "--no-color", "--request-timeout", "30"], capture_output=True, text=True, timeout=600,
-                         cwd=tmp_path)
+    run = subprocess.run(
+        [
+            str(st_cli),
+            "run",
+            f"{url}/openapi.json",
+            "--checks",
+            CHECKS,
+            "--max-examples",
+            "40",
+            "--no-color",
+            "--request-timeout",
+            "30",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     summary = run.stdout[-3000:]
     assert run.returncode == 0, summary
     assert " passed" in summary and "failures" not in summary.lower().split("summary")[-1], summary
@@ -42,26 +57,65 @@ def test_schemathesis_finds_no_5xx_and_no_answer_off_the_schema(url, tmp_path):
 
 # Valid bodies of every route; the fuzzer replaces one value in each with something odd.
 BODIES = {
-    "/v1/score": {"items": [{"id": 1, "domain": "math", "response": "\\boxed{1/2}", "reference": {"answer": "0.5"},
-                             "options": {"timeout_s": 2}},
-                            {"id": "b", "domain": "instruction", "response": "hello",
-                             "reference": {"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]}}]},
+    "/v1/score": {
+        "items": [
+            {
+                "id": 1,
+                "domain": "math",
+                "response": "\\boxed{1/2}",
+                "reference": {"answer": "0.5"},
+                "options": {"timeout_s": 2},
+            },
+            {
+                "id": "b",
+                "domain": "instruction",
+                "response": "hello",
+                "reference": {"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]},
+            },
+        ]
+    },
     "/get_reward": {"query": ["Q: 1+1? A: \\boxed{2}"], "prompts": ["Q: 1+1? A: "], "labels": ["2"]},
     "/slime/reward": {"prompt": "1+1?", "response": "\\boxed{2}", "label": "2"},
-    "/nemo_gym/verify": {"responses_create_params": {"input": []}, "verifier_metadata": {"label": "2"},
-                         "response": {"output": [{"type": "message", "content": [{"type": "output_text", "text": "\\boxed{2}"}]}]}},
+    "/nemo_gym/verify": {
+        "responses_create_params": {"input": []},
+        "verifier_metadata": {"label": "2"},
+        "response": {"output": [{"type": "message", "content": [{"type": "output_text", "text": "\\boxed{2}"}]}]},
+    },
     "/run_code": {"code": "print(1)", "language": "python", "run_timeout": 5},
 }
 
 ODD = st.one_of(
-    st.sampled_from(["NaN", "Infinity", "-Infinity", "1e999", "123456789012345678901234567890", "-1e-400", '"5"', '"999"',
-                     '"\\ud800"', '"\\udfff\\ud800x"', '"\\u0000"', "true", "null", "[]", "{}",
-                     '{"max_answer_chars": 100000000}', '{"__proto__": 1}', "[" * 700 + "]" * 700,
-                     '{"a":' * 700 + "1" + "}" * 700, '"' + "x" * 100_000 + '"']),
+    st.sampled_from(
+        [
+            "NaN",
+            "Infinity",
+            "-Infinity",
+            "1e999",
+            "123456789012345678901234567890",
+            "-1e-400",
+            '"5"',
+            '"999"',
+            '"\\ud800"',
+            '"\\udfff\\ud800x"',
+            '"\\u0000"',
+            "true",
+            "null",
+            "[]",
+            "{}",
+            '{"max_answer_chars": 100000000}',
+            '{"__proto__": 1}',
+            "[" * 700 + "]" * 700,
+            '{"a":' * 700 + "1" + "}" * 700,
+            '"' + "x" * 100_000 + '"',
+        ]
+    ),
     st.integers().map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(lambda f: json.dumps(f)),
-    st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF) | st.characters(), max_size=20)
-      .map(lambda s: '"' + "".join(f"\\u{ord(c):04x}" if ord(c) > 0x7E or c in '"\\' or ord(c) < 0x20 else c for c in s) + '"'),
+    st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF) | st.characters(), max_size=20).map(
+        lambda s: (
+            '"' + "".join(f"\\u{ord(c):04x}" if ord(c) > 0x7E or c in '"\\' or ord(c) < 0x20 else c for c in s) + '"'
+        )
+    ),
 )
 
 
@@ -99,9 +153,18 @@ def test_odd_json_values_anywhere_never_give_a_5xx(url, case, raw, extra_key):
     text = _plant(BODIES[route], path, raw)
     if extra_key and text.startswith("{"):
         text = '{"unexpected\\ud800": ' + raw + ", " + text[1:]
-    r = httpx.post(url + route, content=text.encode("utf-8", "surrogatepass"),
-                   headers={"content-type": "application/json"}, timeout=60)
-    assert r.status_code < 500 or (r.status_code == 503 and "retry-after" in r.headers), (route, path, raw, r.text[:500])
+    r = httpx.post(
+        url + route,
+        content=text.encode("utf-8", "surrogatepass"),
+        headers={"content-type": "application/json"},
+        timeout=60,
+    )
+    assert r.status_code < 500 or (r.status_code == 503 and "retry-after" in r.headers), (
+        route,
+        path,
+        raw,
+        r.text[:500],
+    )
     r.content.decode("utf-8")  # strict: what we answer is valid UTF-8 ...
     json.loads(r.content, parse_constant=_not_json)  # ... and valid JSON
 

@@ -9,12 +9,28 @@ import pytest
 from tests.conftest import make_client, wait_ready
 
 CODE = {"domain": "code", "reference": {"tests": [{"stdin": "1\n", "stdout": "1\n"}]}}
-RESPONSES_OBJECT = {"id": "resp_1", "object": "response", "created_at": 0, "model": "m", "parallel_tool_calls": True,
-                    "tool_choice": "auto", "tools": [], "output": [
-                        {"type": "reasoning", "id": "r", "summary": []},
-                        {"type": "message", "id": "m", "role": "assistant", "status": "completed", "content": [
-                            {"type": "output_text", "text": "It is \\boxed{", "annotations": []},
-                            {"type": "output_text", "text": "7}", "annotations": []}]}]}
+RESPONSES_OBJECT = {
+    "id": "resp_1",
+    "object": "response",
+    "created_at": 0,
+    "model": "m",
+    "parallel_tool_calls": True,
+    "tool_choice": "auto",
+    "tools": [],
+    "output": [
+        {"type": "reasoning", "id": "r", "summary": []},
+        {
+            "type": "message",
+            "id": "m",
+            "role": "assistant",
+            "status": "completed",
+            "content": [
+                {"type": "output_text", "text": "It is \\boxed{", "annotations": []},
+                {"type": "output_text", "text": "7}", "annotations": []},
+            ],
+        },
+    ],
+}
 
 
 def get_reward(client, query, labels, prompts=None):
@@ -23,8 +39,12 @@ def get_reward(client, query, labels, prompts=None):
 
 def test_openrlhf_shape_and_response_cut_after_the_prompt(client):
     prompt = "<|im_start|>user\nWhat is 3+4? Put it in \\boxed{}, e.g. \\boxed{5}.<|im_end|>\n<|im_start|>assistant\n"
-    r = get_reward(client, [prompt + "It is \\boxed{7}.<|im_end|><|endoftext|>", prompt + "\\boxed{8}<|im_end|>"],
-                   ["7", "7"], [prompt, prompt])
+    r = get_reward(
+        client,
+        [prompt + "It is \\boxed{7}.<|im_end|><|endoftext|>", prompt + "\\boxed{8}<|im_end|>"],
+        ["7", "7"],
+        [prompt, prompt],
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["rewards"] == body["scores"] == [1.0, 0.0]
@@ -49,13 +69,20 @@ def test_openrlhf_one_malformed_label_among_valid_ones_scores_0_and_is_flagged(c
     assert body["extra_logs"]["prorl/invalid"] == [0.0, 1.0]
 
 
-@pytest.mark.parametrize("body,field,words", [
-    ({"query": ["\\boxed{2}"], "labels": [["2"]]}, ["body", "labels", 0], "not list"),
-    ({"query": ["\\boxed{2}"], "labels": [{"domain": "math", "reference": {}}]}, ["body", "labels", 0, "reference", "answer"], "Field required"),
-    ({"query": ["a", "b"], "labels": ["1"]}, ["body", "labels"], "1 labels for 2 queries"),
-    ({"query": ["a"]}, ["body", "labels"], "labels are required"),
-    ({"query": "a", "labels": ["1"]}, ["body", "query"], "list"),
-])
+@pytest.mark.parametrize(
+    "body,field,words",
+    [
+        ({"query": ["\\boxed{2}"], "labels": [["2"]]}, ["body", "labels", 0], "not list"),
+        (
+            {"query": ["\\boxed{2}"], "labels": [{"domain": "math", "reference": {}}]},
+            ["body", "labels", 0, "reference", "answer"],
+            "Field required",
+        ),
+        ({"query": ["a", "b"], "labels": ["1"]}, ["body", "labels"], "1 labels for 2 queries"),
+        ({"query": ["a"]}, ["body", "labels"], "labels are required"),
+        ({"query": "a", "labels": ["1"]}, ["body", "query"], "list"),
+    ],
+)
 def test_openrlhf_malformed_request_is_422_naming_the_field(client, body, field, words):
     r = client.post("/get_reward", json=body)
     assert r.status_code == 422
@@ -70,7 +97,9 @@ def test_openrlhf_infrastructure_failure_is_503_with_retry_after(client):
 
 
 def test_slime(client):
-    r = client.post("/slime/reward", json={"prompt": [{"role": "user", "content": "q"}], "response": "\\boxed{1/2}", "label": "0.5"})
+    r = client.post(
+        "/slime/reward", json={"prompt": [{"role": "user", "content": "q"}], "response": "\\boxed{1/2}", "label": "0.5"}
+    )
     assert r.json() == {"reward": 1.0, "status": "correct", "detail": "equivalent to the reference", "extracted": "1/2"}
     r = client.post("/slime/reward", json={"prompt": "q", "response": "B", "label": "C", "data_source": "gpqa_diamond"})
     assert r.json()["status"] == "incorrect" and r.json()["extracted"] == "B"
@@ -90,14 +119,34 @@ def test_nemo_gym_verify_echoes_the_row_and_adds_reward(client):
 
 
 def test_nemo_gym_reference_alone_is_for_the_data_source_domain(client):
-    row = {"reference": {"answer": "C"}, "data_source": "gpqa_diamond", "response": {**RESPONSES_OBJECT, "output": [
-        {"type": "message", "id": "m", "content": [{"type": "output_text", "text": "The answer is C", "annotations": []}]}]}}
+    row = {
+        "reference": {"answer": "C"},
+        "data_source": "gpqa_diamond",
+        "response": {
+            **RESPONSES_OBJECT,
+            "output": [
+                {
+                    "type": "message",
+                    "id": "m",
+                    "content": [{"type": "output_text", "text": "The answer is C", "annotations": []}],
+                }
+            ],
+        },
+    }
     assert client.post("/nemo_gym/verify", json=row).json()["prorl"]["status"] == "correct"
 
 
 def test_nemo_gym_infrastructure_failure_is_masked_not_0(client):
-    text = {**RESPONSES_OBJECT, "output": [{"type": "message", "id": "m", "content": [
-        {"type": "output_text", "text": "```python\nprint(1)\n```", "annotations": []}]}]}
+    text = {
+        **RESPONSES_OBJECT,
+        "output": [
+            {
+                "type": "message",
+                "id": "m",
+                "content": [{"type": "output_text", "text": "```python\nprint(1)\n```", "annotations": []}],
+            }
+        ],
+    }
     body = client.post("/nemo_gym/verify", json={**CODE, "instance_config": {"x": 1}, "response": text}).json()
     assert body["mask_sample"] is True and body["instance_config"] == {"x": 1, "mask_sample": True}
     assert body["failure_kind"] == "infrastructure" and "code domain" in body["failure_reason"]
@@ -113,14 +162,17 @@ def test_nemo_gym_echoes_what_orjson_cannot_write(client):
     assert r.status_code == 200 and r.json()["big"] == 2**70 and r.json()["reward"] == 1.0
 
 
-@pytest.mark.parametrize("row,words", [
-    ({"expected_answer": "7"}, "Responses object"),
-    ({"expected_answer": "7", "response": {"output": "text"}}, "Responses object"),
-    ({"response": RESPONSES_OBJECT}, "carries no label"),
-    ({"domain": "math", "reference": {"answer": 1}, "response": RESPONSES_OBJECT}, "valid string"),
-    ({"domain": 3, "reference": {"answer": "1"}, "response": RESPONSES_OBJECT}, "'domain' must be a domain's name"),
-    ({"reference": {"gold": "1"}, "response": RESPONSES_OBJECT}, "Field required"),  # alone: the default domain's
-])
+@pytest.mark.parametrize(
+    "row,words",
+    [
+        ({"expected_answer": "7"}, "Responses object"),
+        ({"expected_answer": "7", "response": {"output": "text"}}, "Responses object"),
+        ({"response": RESPONSES_OBJECT}, "carries no label"),
+        ({"domain": "math", "reference": {"answer": 1}, "response": RESPONSES_OBJECT}, "valid string"),
+        ({"domain": 3, "reference": {"answer": "1"}, "response": RESPONSES_OBJECT}, "'domain' must be a domain's name"),
+        ({"reference": {"gold": "1"}, "response": RESPONSES_OBJECT}, "Field required"),  # alone: the default domain's
+    ],
+)
 def test_nemo_gym_malformed_row_is_422(client, row, words):
     r = client.post("/nemo_gym/verify", json=row)
     assert r.status_code == 422 and words in r.json()["detail"][0]["msg"]
@@ -140,20 +192,26 @@ def test_run_code_sandbox_down_is_504_sandbox_error():
         assert r.json()["status"] == "SandboxError" and "code domain unavailable" in r.json()["message"]
 
 
-@pytest.mark.parametrize("body,words", [
-    ({"code": "x", "language": "java"}, "'java' is not available on this server; it runs cpp and python"),
-    ({"code": "x", "language": "python", "files": {"a.txt": "eA=="}}, "files and fetch_files are not supported"),
-])
+@pytest.mark.parametrize(
+    "body,words",
+    [
+        ({"code": "x", "language": "java"}, "'java' is not available on this server; it runs cpp and python"),
+        ({"code": "x", "language": "python", "files": {"a.txt": "eA=="}}, "files and fetch_files are not supported"),
+    ],
+)
 def test_run_code_what_we_cannot_run_is_a_sandbox_error(client, body, words):
     r = client.post("/run_code", json=body)
     assert r.status_code == 200 and r.json()["status"] == "SandboxError" and words in r.json()["message"]
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"code": "x", "language": "python", "run_timeout": 1000}, "run_timeout"),
-    ({"code": "x", "language": "python", "compile_timeout": 0}, "compile_timeout"),
-    ({"language": "python"}, "code"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"code": "x", "language": "python", "run_timeout": 1000}, "run_timeout"),
+        ({"code": "x", "language": "python", "compile_timeout": 0}, "compile_timeout"),
+        ({"language": "python"}, "code"),
+    ],
+)
 def test_run_code_bad_limits_are_422(client, body, field):
     r = client.post("/run_code", json=body)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", field]
@@ -162,10 +220,16 @@ def test_run_code_bad_limits_are_422(client, body, field):
 def test_protocols_need_the_api_key_when_one_is_set():
     with make_client(api_key="s3cret") as c:
         wait_ready(c.get)
-        for path, body in [("/get_reward", {"query": ["\\boxed{1}"], "labels": ["1"]}), ("/slime/reward", {"response": "1"}),
-                           ("/nemo_gym/verify", {}), ("/run_code", {"code": "1", "language": "python"})]:
+        for path, body in [
+            ("/get_reward", {"query": ["\\boxed{1}"], "labels": ["1"]}),
+            ("/slime/reward", {"response": "1"}),
+            ("/nemo_gym/verify", {}),
+            ("/run_code", {"code": "1", "language": "python"}),
+        ]:
             assert c.post(path, json=body).status_code == 401
-        ok = c.post("/get_reward", json={"query": ["\\boxed{1}"], "labels": ["1"]}, headers={"Authorization": "Bearer s3cret"})
+        ok = c.post(
+            "/get_reward", json={"query": ["\\boxed{1}"], "labels": ["1"]}, headers={"Authorization": "Bearer s3cret"}
+        )
         assert ok.json()["rewards"] == [1.0]
 
 
@@ -177,13 +241,18 @@ def test_default_domain_and_data_source_table_are_settings():
         assert r.json()["status"] == "correct"
 
 
-@pytest.mark.parametrize("label", [
-    "{" * 100_000,                                                        # not JSON: a (refused) math answer
-    '{"domain": "math", "reference": ' + "[" * 5000 + "]" * 5000 + "}",   # JSON nested past Python's limit
-    '{"domain": "code", "reference": {"tests": [{"stdin": ' + "[" * 900 + "]" * 900 + ', "stdout": ""}]}}',
-    "\ud800 lone surrogate",
-    1e308, -0.0, 10**300,
-])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "{" * 100_000,  # not JSON: a (refused) math answer
+        '{"domain": "math", "reference": ' + "[" * 5000 + "]" * 5000 + "}",  # JSON nested past Python's limit
+        '{"domain": "code", "reference": {"tests": [{"stdin": ' + "[" * 900 + "]" * 900 + ', "stdout": ""}]}}',
+        "\ud800 lone surrogate",
+        1e308,
+        -0.0,
+        10**300,
+    ],
+)
 def test_hostile_labels_never_500(client, label):
     def post(path, body):  # json.dumps escapes lone surrogates, which httpx's json= cannot encode
         return client.post(path, content=json.dumps(body), headers={"content-type": "application/json"})

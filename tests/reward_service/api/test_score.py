@@ -72,7 +72,10 @@ def test_identical_items_are_computed_once(client):
         ({"items": "nope"}, "list"),
         ({"itemz": []}, "items"),
         ({"items": [{"domain": "math", "response": 5, "reference": {"answer": "1"}}]}, "string"),
-        ({"items": [{"domain": "mth", "response": "x", "reference": {"answer": "1"}}]}, "valid domains: code, instruction, logic, math, stem"),
+        (
+            {"items": [{"domain": "mth", "response": "x", "reference": {"answer": "1"}}]},
+            "valid domains: code, instruction, logic, math, stem",
+        ),
         ({"items": [{"domain": "math", "response": "x", "reference": {}}]}, "a math reference takes: answer"),
         ({"items": [{"domain": "math", "response": "x", "reference": {"answr": "1"}}]}, "answer"),
         ({"items": [{"domain": "math", "response": "x", "reference": {"answer": "1"}, "option": {}}]}, "option"),
@@ -102,7 +105,7 @@ def test_oversized_body_is_413():
         def chunks():  # no Content-Length: the limit must still hold
             body = json.dumps({"items": big}).encode()
             for i in range(0, len(body), 500):
-                yield body[i:i + 500]
+                yield body[i : i + 500]
 
         r = c.post("/v1/score", content=chunks(), headers={"content-type": "application/json"})
         assert r.status_code == 413

@@ -41,8 +41,10 @@ def no_sandbox_url():
 @pytest.fixture(scope="package")
 def broken_sandbox_url():
     """A service whose code domain is on but cannot reach a Docker engine: the sandbox is down."""
-    proc, url = _serve({"REWARD_SANDBOX_ENABLED": "true", "REWARD_SANDBOX_DOCKER_HOST": "tcp://127.0.0.1:9",
-                        "REWARD_POOL_SIZE": "1"}, every_domain=False)
+    proc, url = _serve(
+        {"REWARD_SANDBOX_ENABLED": "true", "REWARD_SANDBOX_DOCKER_HOST": "tcp://127.0.0.1:9", "REWARD_POOL_SIZE": "1"},
+        every_domain=False,
+    )
     yield url
     stop_servers([proc])
 
@@ -52,7 +54,8 @@ def load_file(dist: str, path: str, name: str, package: bool = False):
     __init__ is not run); `package` loads a package's __init__.py so its relative imports work."""
     location = importlib.metadata.distribution(dist).locate_file(path)
     spec = importlib.util.spec_from_file_location(
-        name, location, submodule_search_locations=[str(location.parent)] if package else None)
+        name, location, submodule_search_locations=[str(location.parent)] if package else None
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -74,8 +77,13 @@ def openrlhf_agent():
     saved = {name: sys.modules.get(name) for name in ("openrlhf", "openrlhf.utils", "openrlhf.utils.logging_utils")}
     logging_utils = types.ModuleType("openrlhf.utils.logging_utils")
     logging_utils.init_logger = logging.getLogger
-    sys.modules.update({"openrlhf": types.ModuleType("openrlhf"), "openrlhf.utils": types.ModuleType("openrlhf.utils"),
-                        "openrlhf.utils.logging_utils": logging_utils})
+    sys.modules.update(
+        {
+            "openrlhf": types.ModuleType("openrlhf"),
+            "openrlhf.utils": types.ModuleType("openrlhf.utils"),
+            "openrlhf.utils.logging_utils": logging_utils,
+        }
+    )
     try:
         yield load_file("openrlhf", "openrlhf/utils/agent.py", "openrlhf_agent")
     finally:

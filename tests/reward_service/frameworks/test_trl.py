@@ -12,23 +12,42 @@ from reward_service.frameworks.trl import AsyncProrlReward, ProrlReward, complet
 from tests.trainer.tiny import make_tiny_model
 
 # Any text under 1000 words follows this instruction: reward 1, whatever the tiny model writes.
-FOLLOWED = {"domain": "instruction", "reference": {
-    "instruction_id_list": ["length_constraints:number_words"], "kwargs": [{"relation": "less than", "num_words": 1000}]}}
+FOLLOWED = {
+    "domain": "instruction",
+    "reference": {
+        "instruction_id_list": ["length_constraints:number_words"],
+        "kwargs": [{"relation": "less than", "num_words": 1000}],
+    },
+}
 CODE = {"domain": "code", "reference": {"tests": [{"stdin": "1\n", "stdout": "1\n"}]}}
 
 
 def test_completion_text():
     assert completion_text("plain") == "plain"
-    assert completion_text([{"role": "assistant", "content": "a"}, {"role": "assistant", "content": [
-        {"type": "text", "text": "b"}, {"type": "image"}]}]) == "ab"
+    assert (
+        completion_text(
+            [
+                {"role": "assistant", "content": "a"},
+                {"role": "assistant", "content": [{"type": "text", "text": "b"}, {"type": "image"}]},
+            ]
+        )
+        == "ab"
+    )
 
 
 def test_labels_rewards_and_none(no_sandbox_url):
     reward = ProrlReward(no_sandbox_url)
-    got = reward(["q"] * 4, ["\\boxed{2}", [{"role": "assistant", "content": "\\boxed{3}"}], "x", "```python\nprint(1)\n```"],
-                 solution=["2", "2", ["bad"], CODE], trainer_state=None, completion_ids=[[1]] * 4)
+    got = reward(
+        ["q"] * 4,
+        ["\\boxed{2}", [{"role": "assistant", "content": "\\boxed{3}"}], "x", "```python\nprint(1)\n```"],
+        solution=["2", "2", ["bad"], CODE],
+        trainer_state=None,
+        completion_ids=[[1]] * 4,
+    )
     assert got == [1.0, 0.0, None, None]  # a malformed label and our failure: None, never 0
-    assert asyncio.run(AsyncProrlReward(no_sandbox_url, label_column="gold")(["q"], ["\\boxed{2}"], gold=["2"])) == [1.0]
+    assert asyncio.run(AsyncProrlReward(no_sandbox_url, label_column="gold")(["q"], ["\\boxed{2}"], gold=["2"])) == [
+        1.0
+    ]
     with pytest.raises(ValueError, match="no label column"):
         reward(["q"], ["x"], other=["1"])
     with pytest.raises(ValueError, match="every label in this batch is malformed"):
@@ -79,13 +98,32 @@ def test_grpo_trainer_two_steps(tmp_path, no_sandbox_url):
     # Labels as JSON strings: Arrow would merge the keys of dict labels into one struct.
     labels = [json.dumps(label) for label in (FOLLOWED, FOLLOWED, FOLLOWED, CODE)]
     data = Dataset.from_dict({"prompt": ["write a program"] * 4, "solution": labels})
-    args = GRPOConfig(output_dir=str(tmp_path), use_cpu=True, bf16=False, gradient_checkpointing=False,
-                      per_device_train_batch_size=4, num_generations=2, max_completion_length=8, max_steps=2,
-                      logging_steps=1, learning_rate=1e-3, report_to="none", save_strategy="no", use_vllm=False,
-                      dataloader_num_workers=0, seed=0,
-                      generation_kwargs={"min_new_tokens": 4, "suppress_tokens": [0, 2]})  # the word, 4+ times
-    trainer = GRPOTrainer(model=tiny_model, processing_class=AutoTokenizer.from_pretrained(tiny_model),
-                          reward_funcs=[Spy(no_sandbox_url)], args=args, train_dataset=data, callbacks=[Logs()])
+    args = GRPOConfig(
+        output_dir=str(tmp_path),
+        use_cpu=True,
+        bf16=False,
+        gradient_checkpointing=False,
+        per_device_train_batch_size=4,
+        num_generations=2,
+        max_completion_length=8,
+        max_steps=2,
+        logging_steps=1,
+        learning_rate=1e-3,
+        report_to="none",
+        save_strategy="no",
+        use_vllm=False,
+        dataloader_num_workers=0,
+        seed=0,
+        generation_kwargs={"min_new_tokens": 4, "suppress_tokens": [0, 2]},
+    )  # the word, 4+ times
+    trainer = GRPOTrainer(
+        model=tiny_model,
+        processing_class=AutoTokenizer.from_pretrained(tiny_model),
+        reward_funcs=[Spy(no_sandbox_url)],
+        args=args,
+        train_dataset=data,
+        callbacks=[Logs()],
+    )
     trainer.train()
 
     assert trainer.state.global_step == 2

@@ -33,8 +33,12 @@ def native_runner():
     we wrote ourselves). Yields `run(response, reference) -> Verdict`."""
     from reward_service.verifiers import code
 
-    runner = subprocess.Popen([sys.executable, "reward_service/sandbox/inside/runner.py", "--native"],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    runner = subprocess.Popen(
+        [sys.executable, "reward_service/sandbox/inside/runner.py", "--native"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert json.loads(runner.stdout.readline()) == {"ready": True}
 

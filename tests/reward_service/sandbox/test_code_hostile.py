@@ -46,9 +46,11 @@ def test_allocating_far_more_memory_than_allowed(sandbox_client):
 
 
 def test_memory_in_cpp(sandbox_client):
-    program = ("#include <cstdio>\n#include <cstdlib>\n#include <cstring>\nint main() {\n"
-               "  for (int i = 0; i < 64; i++) { char* p = (char*)malloc(64 << 20); if (!p) return 3; memset(p, 1, 64 << 20); }\n"
-               "  int a, b; scanf(\"%d %d\", &a, &b); printf(\"%d\\n\", a + b); }")
+    program = (
+        "#include <cstdio>\n#include <cstdlib>\n#include <cstring>\nint main() {\n"
+        "  for (int i = 0; i < 64; i++) { char* p = (char*)malloc(64 << 20); if (!p) return 3; memset(p, 1, 64 << 20); }\n"
+        '  int a, b; scanf("%d %d", &a, &b); printf("%d\\n", a + b); }'
+    )
     result = score(sandbox_client, program, {**STDIO, "language": "cpp", "memory_mb": 256}, "cpp")
     assert result["reward"] == 0.0 and result["tests"][0]["outcome"] in ("runtime_error", "memory_limit"), result
     assert_still_healthy(sandbox_client)
@@ -60,11 +62,12 @@ def test_filling_the_disk(sandbox_client):
         "    for i in range(1000):\n        try:\n"
         "            with open(os.path.join(path, f'fill{i}'), 'wb') as f:\n"
         "                f.write(b'x' * (8 << 20))\n            written += 8\n"
-        "        except OSError:\n            break\n"
-        + ANSWER_IF.format("written > 2048")
+        "        except OSError:\n            break\n" + ANSWER_IF.format("written > 2048")
     )
     assert_zero_then_healthy(sandbox_client, program)
-    leftover = "import os\n" + ANSWER_IF.format("not any(n.startswith('fill') for d in ['/tmp', '/dev/shm', '.'] for n in os.listdir(d))")
+    leftover = "import os\n" + ANSWER_IF.format(
+        "not any(n.startswith('fill') for d in ['/tmp', '/dev/shm', '.'] for n in os.listdir(d))"
+    )
     assert score(sandbox_client, leftover, STDIO)["reward"] == 1.0  # the next job sees none of it
 
 
@@ -148,8 +151,9 @@ def test_ipc_state_does_not_survive(sandbox_client):
         "open('/dev/shm/planted', 'w').write('x')\nprint(0)"
     )
     assert score(sandbox_client, plant, STDIO)["reward"] == 0.0
-    probe = ("import ctypes, os\nlibc = ctypes.CDLL(None)\n"
-             + ANSWER_IF.format("libc.shmget(0x5EED, 4096, 0) == -1 and not os.listdir('/dev/shm')"))
+    probe = "import ctypes, os\nlibc = ctypes.CDLL(None)\n" + ANSWER_IF.format(
+        "libc.shmget(0x5EED, 4096, 0) == -1 and not os.listdir('/dev/shm')"
+    )
     assert score(sandbox_client, probe, STDIO)["reward"] == 1.0
 
 
@@ -174,7 +178,10 @@ def test_function_harness_cannot_be_fooled(sandbox_client):
     }
     for name, program in tricks.items():
         assert score(sandbox_client, program, reference)["reward"] == 0.0, name
-        asserts = {"entry_point": "f", "test_code": "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(2) == 4\n"}
+        asserts = {
+            "entry_point": "f",
+            "test_code": "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(2) == 4\n",
+        }
         assert score(sandbox_client, program, asserts)["reward"] == 0.0, name
     assert_still_healthy(sandbox_client)
 
@@ -190,8 +197,10 @@ def test_cpp_hostile_fork_and_output(sandbox_client):
 
 
 def test_lone_surrogates_in_program_and_tests(sandbox_client):
-    body = ('{"items": [{"domain": "code", "response": "```python\\nprint(\\"\\ud800\\", input())\\n```", '
-            '"reference": {"tests": [{"stdin": "\\udc00\\n", "stdout": "\\ud800\\n"}]}}]}')
+    body = (
+        '{"items": [{"domain": "code", "response": "```python\\nprint(\\"\\ud800\\", input())\\n```", '
+        '"reference": {"tests": [{"stdin": "\\udc00\\n", "stdout": "\\ud800\\n"}]}}]}'
+    )
     r = sandbox_client.post("/v1/score", content=body.encode(), headers={"content-type": "application/json"})
     assert r.status_code == 200
     assert r.json()["results"][0]["reward"] == 0.0
@@ -199,21 +208,26 @@ def test_lone_surrogates_in_program_and_tests(sandbox_client):
 
 
 def test_program_that_wrecks_its_directory(sandbox_client):
-    program = ("import os, shutil\nos.chdir('/tmp')\nshutil.rmtree('/tmp/job')\nopen('/tmp/job', 'w').write('x')\n"
-               "os.chmod('/tmp', 0o777)\nprint(5)")
+    program = (
+        "import os, shutil\nos.chdir('/tmp')\nshutil.rmtree('/tmp/job')\nopen('/tmp/job', 'w').write('x')\n"
+        "os.chmod('/tmp', 0o777)\nprint(5)"
+    )
     reference = {"tests": [{"stdin": "2 3\n", "stdout": "5\n"}] * 3}
     result = score(sandbox_client, program, reference)
     assert result["reward"] < 1.0 and result["status"] == "incorrect", result
     assert_still_healthy(sandbox_client)
 
 
-@pytest.mark.parametrize("swap,reward", [
-    ("os.unlink('stderr'); os.mkfifo('stderr')", 1.0),               # a reader opening it would block
-    ("os.unlink('stderr'); os.symlink('/proc/self/fd/0', 'stderr')", 1.0),
-    ("os.unlink('stdout'); os.symlink('/dev/zero', 'stdout')", 0.0),  # a reader would never stop
-    ("os.unlink('stdout'); os.mkfifo('stdout')", 0.0),
-    ("os.unlink('stdout'); os.mkdir('stdout')", 0.0),
-])
+@pytest.mark.parametrize(
+    "swap,reward",
+    [
+        ("os.unlink('stderr'); os.mkfifo('stderr')", 1.0),  # a reader opening it would block
+        ("os.unlink('stderr'); os.symlink('/proc/self/fd/0', 'stderr')", 1.0),
+        ("os.unlink('stdout'); os.symlink('/dev/zero', 'stdout')", 0.0),  # a reader would never stop
+        ("os.unlink('stdout'); os.mkfifo('stdout')", 0.0),
+        ("os.unlink('stdout'); os.mkdir('stdout')", 0.0),
+    ],
+)
 def test_swapping_its_output_files(sandbox_client, swap, reward):
     """Nothing may block or flood the runner; the answer counts only from the real output file
     (the stdout swaps lose the printed 5; a swapped stderr leaves it intact)."""
@@ -222,23 +236,28 @@ def test_swapping_its_output_files(sandbox_client, swap, reward):
     assert_still_healthy(sandbox_client)
 
 
-@pytest.mark.parametrize("first", ["", "open('/proc/self/oom_score_adj', 'w').write('0')\n"],
-                         ids=["plain", "lowers-its-oom-score"])
+@pytest.mark.parametrize(
+    "first", ["", "open('/proc/self/oom_score_adj', 'w').write('0')\n"], ids=["plain", "lowers-its-oom-score"]
+)
 def test_memory_outside_its_address_space(sandbox_client, first):
     """memfd pages count against the container, not the program's rlimit; the OOM killer must
     pick the program (it runs with oom_score_adj 1000), and if the sandbox still breaks, the
     job is rerun once and then scored 0, never `error`."""
-    program = first + ("import os\nblock = b'x' * (1 << 16)\nfds = [os.memfd_create('x') for _ in range(200)]\n"
-               "for fd in fds:\n    for _ in range(128):\n        os.write(fd, block)\n" + CORRECT)
+    program = first + (
+        "import os\nblock = b'x' * (1 << 16)\nfds = [os.memfd_create('x') for _ in range(200)]\n"
+        "for fd in fds:\n    for _ in range(128):\n        os.write(fd, block)\n" + CORRECT
+    )
     result = score(sandbox_client, program, STDIO)
     assert result["reward"] == 0.0 and result["status"] == "incorrect", result
     assert_still_healthy(sandbox_client)
 
 
 def test_assert_true_statements_are_not_free_tests(sandbox_client):
-    check = ("def check(candidate):\n    assert True, 'This prints if this assert fails 1'\n"
-             "    assert candidate(1) == 2\n    assert True, 'This prints if this assert fails 2'\n"
-             "    assert candidate(2) == 4\n")
+    check = (
+        "def check(candidate):\n    assert True, 'This prints if this assert fails 1'\n"
+        "    assert candidate(1) == 2\n    assert True, 'This prints if this assert fails 2'\n"
+        "    assert candidate(2) == 4\n"
+    )
     reference = {"entry_point": "f", "test_code": check}
     assert score(sandbox_client, "pass", reference)["reward"] == 0.0
     assert score(sandbox_client, "def f(x):\n    return 2 * x", reference)["reward"] == 1.0
@@ -249,8 +268,10 @@ def test_assert_true_statements_are_not_free_tests(sandbox_client):
 def test_program_cannot_supply_the_checkers_helpers(sandbox_client):
     """HumanEval/32: check() judges find_zero with poly(); a program defining a lenient poly of
     its own must not be asked."""
-    check = ("import math\n\ndef check(candidate):\n    for coeffs in ([1, 2], [-6, 11, -6, 1]):\n"
-             "        assert math.fabs(poly(coeffs, candidate(coeffs))) < 1e-4\n")
+    check = (
+        "import math\n\ndef check(candidate):\n    for coeffs in ([1, 2], [-6, 11, -6, 1]):\n"
+        "        assert math.fabs(poly(coeffs, candidate(coeffs))) < 1e-4\n"
+    )
     helper = "def poly(xs, x):\n    return sum(c * x ** i for i, c in enumerate(xs))\n\n"
     cheat = "def poly(xs, x):\n    return 0\n\ndef find_zero(xs):\n    return 0.0\n"
     assert score(sandbox_client, cheat, {"entry_point": "find_zero", "test_code": helper + check})["reward"] == 0.0
@@ -259,16 +280,26 @@ def test_program_cannot_supply_the_checkers_helpers(sandbox_client):
 
 @pytest.mark.parametrize("body", ["import time\n    time.sleep(10)", "import os\n    os._exit(0)"])
 def test_catching_exceptions_does_not_hide_a_crash_or_timeout(sandbox_client, body):
-    check = ("def check(candidate):\n    try:\n        candidate(-1)\n    except Exception:\n        pass\n"
-             "    else:\n        assert False\n")
-    result = score(sandbox_client, f"def f(x):\n    {body}", {"entry_point": "f", "test_code": check, "time_limit_s": 1})
+    check = (
+        "def check(candidate):\n    try:\n        candidate(-1)\n    except Exception:\n        pass\n"
+        "    else:\n        assert False\n"
+    )
+    result = score(
+        sandbox_client, f"def f(x):\n    {body}", {"entry_point": "f", "test_code": check, "time_limit_s": 1}
+    )
     assert result["reward"] == 0.0, result
-    raising = score(sandbox_client, "def f(x):\n    raise ValueError('negative')",
-                    {"entry_point": "f", "test_code": check.replace("Exception", "ValueError")})
+    raising = score(
+        sandbox_client,
+        "def f(x):\n    raise ValueError('negative')",
+        {"entry_point": "f", "test_code": check.replace("Exception", "ValueError")},
+    )
     assert raising["reward"] == 1.0, raising  # the exception the test expects still reaches it
 
 
 def test_function_call_int_answers_are_exact(sandbox_client):
-    reference = {"entry_point": "f", "tests": [{"args": [], "expected": 10 ** 18 + 1}, {"args": [], "expected": 2}]}
+    reference = {"entry_point": "f", "tests": [{"args": [], "expected": 10**18 + 1}, {"args": [], "expected": 2}]}
     assert score(sandbox_client, "def f():\n    return 1e18", reference)["reward"] == 0.0
-    assert score(sandbox_client, "def f():\n    return 2.0", {**reference, "tests": reference["tests"][1:]})["reward"] == 1.0
+    assert (
+        score(sandbox_client, "def f():\n    return 2.0", {**reference, "tests": reference["tests"][1:]})["reward"]
+        == 1.0
+    )

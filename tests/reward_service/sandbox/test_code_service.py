@@ -31,8 +31,9 @@ def test_fifty_concurrent_submissions(server_process):
         wait_code_ready(http)
     # Submission i adds i % 4 to every sum: only i % 4 == 0 is right; i % 4 == 3 also crashes on
     # the last test, so rewards are 1, 0, 0, 0 by i % 4 and the outcomes say which is which.
-    programs = [f"a, b = map(int, input().split())\nassert {i % 4} != 3 or a != 40\nprint(a + b + {i % 4})"
-                for i in range(50)]
+    programs = [
+        f"a, b = map(int, input().split())\nassert {i % 4} != 3 or a != 40\nprint(a + b + {i % 4})" for i in range(50)
+    ]
 
     async def submit(http, i):
         r = await http.post("/v1/score", json={"items": [code_item(programs[i], STDIO, id=i)]})
@@ -46,13 +47,16 @@ def test_fifty_concurrent_submissions(server_process):
     assert [r["id"] for r in results] == list(range(50))
     assert [r["reward"] for r in results] == [1.0 if i % 4 == 0 else 0.0 for i in range(50)]
     for i, r in enumerate(results):
-        expected = ["passed"] * 3 if i % 4 == 0 else ["wrong_answer"] * 2 + [
-            "runtime_error" if i % 4 == 3 else "wrong_answer"]
+        expected = (
+            ["passed"] * 3 if i % 4 == 0 else ["wrong_answer"] * 2 + ["runtime_error" if i % 4 == 3 else "wrong_answer"]
+        )
         assert [t["outcome"] for t in r["tests"]] == expected, (i, r)
 
 
 def test_unreachable_docker_engine_is_an_error_not_a_hang(server_process):
-    url = server_process(env={"REWARD_SANDBOX_ENABLED": "true", "REWARD_SANDBOX_DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    url = server_process(
+        env={"REWARD_SANDBOX_ENABLED": "true", "REWARD_SANDBOX_DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    )
     with httpx.Client(base_url=url, timeout=30) as http:
         ready = http.get("/readyz").json()
         items = [code_item(CORRECT, STDIO), {"domain": "math", "response": "\\boxed{2}", "reference": {"answer": "2"}}]
@@ -84,11 +88,27 @@ def test_container_killed_from_outside_is_replaced_and_the_job_rerun():
 
 
 def test_leftovers_of_a_dead_service_are_removed_at_start():
-    image = subprocess.run(["docker", "images", "-q", "--filter", "label=prorl.sandbox.image"],
-                           capture_output=True, text=True).stdout.split()[0]
+    image = subprocess.run(
+        ["docker", "images", "-q", "--filter", "label=prorl.sandbox.image"], capture_output=True, text=True
+    ).stdout.split()[0]
     leftover = subprocess.run(
-        ["docker", "run", "-d", "--label", LABEL, "--label", f"prorl.owner={socket.gethostname()}:999999:deadbeef",
-         "--entrypoint", "sleep", image, "600"], capture_output=True, text=True, check=True).stdout.strip()
+        [
+            "docker",
+            "run",
+            "-d",
+            "--label",
+            LABEL,
+            "--label",
+            f"prorl.owner={socket.gethostname()}:999999:deadbeef",
+            "--entrypoint",
+            "sleep",
+            image,
+            "600",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     with make_client(sandbox_enabled=True, sandbox_pool_size=1) as client:
         wait_ready(client.get)
         wait_code_ready(client)
@@ -99,7 +119,7 @@ def test_leftovers_of_a_dead_service_are_removed_at_start():
 
 
 def test_missing_image_names_the_build_command(monkeypatch):
-    import reward_service.sandbox.pool as pool_module
+    import reward_service.sandbox.warm_pool as pool_module
 
     monkeypatch.setattr(pool_module, "image_tag", lambda language: f"prorl-sandbox-{language}:not-built")
     with make_client(sandbox_enabled=True, sandbox_pool_size=1) as client:
@@ -109,16 +129,23 @@ def test_missing_image_names_the_build_command(monkeypatch):
             if "missing" in result["detail"]:
                 break
         assert result["status"] == "error", result
-        assert "prorl-sandbox-python:not-built is missing" in result["detail"] and "prorl sandbox build" in result["detail"]
+        assert (
+            "prorl-sandbox-python:not-built is missing" in result["detail"]
+            and "prorl sandbox build" in result["detail"]
+        )
         assert "prorl sandbox build" in client.get("/readyz").json()["code"]
 
 
 def test_sandbox_build_command():
     built = subprocess.run([sys.executable, "-m", "prorl", "sandbox", "build"], capture_output=True, text=True)
     assert built.returncode == 0 and built.stdout.count("is already built") == 2, built
-    unreachable = subprocess.run([sys.executable, "-m", "prorl", "sandbox", "build", "--docker-host",
-                                  "unix:///nonexistent/docker.sock"], capture_output=True, text=True)
+    unreachable = subprocess.run(
+        [sys.executable, "-m", "prorl", "sandbox", "build", "--docker-host", "unix:///nonexistent/docker.sock"],
+        capture_output=True,
+        text=True,
+    )
     assert unreachable.returncode == 1 and "Docker engine is not reachable" in unreachable.stderr
-    unknown = subprocess.run([sys.executable, "-m", "prorl", "sandbox", "build", "java"],
-                             capture_output=True, text=True)
+    unknown = subprocess.run(
+        [sys.executable, "-m", "prorl", "sandbox", "build", "java"], capture_output=True, text=True
+    )
     assert unknown.returncode == 1 and "unknown language 'java'; valid: python, cpp" in unknown.stderr

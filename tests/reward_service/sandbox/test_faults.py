@@ -36,8 +36,9 @@ DOCKER_PID_FILE = "/var/run/docker.pid"
 def sleeper(seconds: float, marker: str, n: int = 0) -> str:
     """A correct program that sleeps first, its process named `marker` so that `docker top`
     shows which container runs it. `n` makes it unique: identical items of a request run once."""
-    return (f"import time  # program {n}\nopen('/proc/self/comm', 'w').write({marker!r})\n"
-            f"time.sleep({seconds})\n{CORRECT}")
+    return (
+        f"import time  # program {n}\nopen('/proc/self/comm', 'w').write({marker!r})\ntime.sleep({seconds})\n{CORRECT}"
+    )
 
 
 @dataclass
@@ -49,12 +50,25 @@ class Server:
     def containers(self, language: str | None = None) -> list[str]:
         """Its sandbox containers (short ids), also those exited but not yet removed."""
         listed = subprocess.run(
-            ["docker", "ps", "-a", "--filter", f"label={LABEL}",
-             "--format", '{{.ID}} {{.Label "prorl.owner"}} {{.Image}}'],
-            capture_output=True, text=True, check=True).stdout
+            [
+                "docker",
+                "ps",
+                "-a",
+                "--filter",
+                f"label={LABEL}",
+                "--format",
+                '{{.ID}} {{.Label "prorl.owner"}} {{.Image}}',
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         ours = f"{socket.gethostname()}:{self.pid}:"
-        return [cid for cid, owner, image in (line.split() for line in listed.splitlines())
-                if owner.startswith(ours) and (language is None or image.startswith(f"prorl-sandbox-{language}:"))]
+        return [
+            cid
+            for cid, owner, image in (line.split() for line in listed.splitlines())
+            if owner.startswith(ours) and (language is None or image.startswith(f"prorl-sandbox-{language}:"))
+        ]
 
     def score(self, *items: dict, timeout: float = 120) -> list[dict]:
         r = httpx.post(self.url + "/v1/score", json={"items": list(items)}, timeout=timeout)
@@ -213,8 +227,14 @@ def engine_up() -> None:
     except (OSError, ValueError):
         pass
     # A new session: the dockerd it starts must outlive this test (and any kill of its group).
-    started = subprocess.run(["bash", str(ROOT / "scripts/docker_up.sh")], cwd=ROOT, capture_output=True,
-                             text=True, timeout=300, start_new_session=True)
+    started = subprocess.run(
+        ["bash", str(ROOT / "scripts/docker_up.sh")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        start_new_session=True,
+    )
     assert started.returncode == 0, started.stdout + started.stderr
 
 

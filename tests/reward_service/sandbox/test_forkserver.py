@@ -10,15 +10,19 @@ from tests.reward_service.sandbox.test_code_hostile import ANSWER_IF, CORRECT, S
 
 pytestmark = pytest.mark.docker
 
-FIND = ("import os, resource, signal\n"
-        "zygote = os.getppid()\n"
-        "forkserver = int(open(f'/proc/{zygote}/stat').read().rpartition(')')[2].split()[1])\n")
+FIND = (
+    "import os, resource, signal\n"
+    "zygote = os.getppid()\n"
+    "forkserver = int(open(f'/proc/{zygote}/stat').read().rpartition(')')[2].split()[1])\n"
+)
 IOPRIO = "ctypes.CDLL(None).syscall({'x86_64': 252, 'aarch64': 31}[os.uname().machine], 1, PID)"
 # The probe's own limits and scheduling are the runner's (pid 1, fresh where an attack hit it).
 PROBE = (
     "import ctypes, os, resource\n"
     "same = [f(0) == f(1) for f in (lambda p: os.getpriority(os.PRIO_PROCESS, p), os.sched_getaffinity,\n"
-    "        os.sched_getscheduler, lambda p: " + IOPRIO.replace("PID", "p") + ")]\n"
+    "        os.sched_getscheduler, lambda p: "
+    + IOPRIO.replace("PID", "p")
+    + ")]\n"
     + ANSWER_IF.format("resource.getrlimit(resource.RLIMIT_NOFILE)[1] == 256 and all(same)")
 )
 IOPRIO_SET = "ctypes.CDLL(None).syscall({'x86_64': 251, 'aarch64': 30}[os.uname().machine], 1, PID, 3 << 13)"
@@ -30,22 +34,25 @@ def attack_then_check(client, attack: str) -> None:
     assert score(client, PROBE, STDIO)["reward"] == 1.0
 
 
-@pytest.mark.parametrize("attack", [
-    "os.kill(forkserver, signal.SIGKILL)",
-    "os.kill(forkserver, signal.SIGSTOP)",
-    "resource.prlimit(forkserver, resource.RLIMIT_NOFILE, (4, 4))",
-    "resource.prlimit(forkserver, resource.RLIMIT_NPROC, (1, 1))",
-    "os.setpriority(os.PRIO_PROCESS, forkserver, 19)",
-    "resource.prlimit(1, resource.RLIMIT_NOFILE, (8, 8))",
-    "resource.prlimit(1, resource.RLIMIT_NPROC, (2, 2))",
-    "os.setpriority(os.PRIO_PROCESS, 1, 19)",
-    "os.sched_setaffinity(forkserver, {0})",
-    "os.sched_setscheduler(forkserver, os.SCHED_IDLE, os.sched_param(0))",
-    "import ctypes; " + IOPRIO_SET.replace("PID", "forkserver"),  # the idle I/O class
-    "os.sched_setaffinity(1, {0})",
-    "os.sched_setscheduler(1, os.SCHED_BATCH, os.sched_param(0))",
-    "import ctypes; " + IOPRIO_SET.replace("PID", "1"),
-])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "os.kill(forkserver, signal.SIGKILL)",
+        "os.kill(forkserver, signal.SIGSTOP)",
+        "resource.prlimit(forkserver, resource.RLIMIT_NOFILE, (4, 4))",
+        "resource.prlimit(forkserver, resource.RLIMIT_NPROC, (1, 1))",
+        "os.setpriority(os.PRIO_PROCESS, forkserver, 19)",
+        "resource.prlimit(1, resource.RLIMIT_NOFILE, (8, 8))",
+        "resource.prlimit(1, resource.RLIMIT_NPROC, (2, 2))",
+        "os.setpriority(os.PRIO_PROCESS, 1, 19)",
+        "os.sched_setaffinity(forkserver, {0})",
+        "os.sched_setscheduler(forkserver, os.SCHED_IDLE, os.sched_param(0))",
+        "import ctypes; " + IOPRIO_SET.replace("PID", "forkserver"),  # the idle I/O class
+        "os.sched_setaffinity(1, {0})",
+        "os.sched_setscheduler(1, os.SCHED_BATCH, os.sched_param(0))",
+        "import ctypes; " + IOPRIO_SET.replace("PID", "1"),
+    ],
+)
 def test_attacks_do_not_reach_the_next_job(sandbox_client, attack):
     attack_then_check(sandbox_client, attack)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from reward_service.config import Settings
 from reward_service.sandbox.containers import Limits, docker_command, new_owner
 from reward_service.sandbox.images import image_tag
 from reward_service.sandbox.proxy import Policy, Refused, check_create
@@ -55,54 +56,57 @@ def test_the_pools_own_body_passes_as_it_was_sent():
     assert "Binds" not in forwarded["HostConfig"] and "MaskedPaths" not in forwarded["HostConfig"]
 
 
-@pytest.mark.parametrize("path,value,why", [
-    ("HostConfig.Privileged", True, "privileged"),
-    ("HostConfig.Binds", ["/:/host"], "HostConfig.Binds is not allowed"),
-    ("HostConfig.Mounts", [{"Type": "bind", "Source": "/", "Target": "/host"}], "HostConfig.Mounts is not allowed"),
-    ("HostConfig.NetworkMode", "host", "network mode 'host'"),
-    ("HostConfig.NetworkMode", "bridge", "network mode 'bridge'"),
-    ("HostConfig.CapAdd", ["SYS_ADMIN"], "HostConfig.CapAdd is not allowed"),
-    ("HostConfig.CapDrop", ["NET_RAW"], "CapDrop must be ['ALL']"),
-    ("Labels", {"prorl.owner": "x"}, "lacks the prorl.sandbox label"),
-    ("Labels", {"prorl.sandbox": "", "com.docker.compose.project": "x"}, "labels other than"),
-    ("Image", "debian:bookworm", "not a sandbox image"),
-    ("User", "0:0", "sandboxes run as 10001:10001"),
-    ("Entrypoint", ["/bin/sh"], "entrypoint"),
-    ("Cmd", ["sh", "-c", "id"], "entrypoint"),
-    ("Env", ["LD_PRELOAD=/tmp/x.so"], "Env is not allowed"),
-    ("HostConfig.PidMode", "host", "HostConfig.PidMode is not allowed"),
-    ("HostConfig.IpcMode", "host", "IPC mode 'host'"),
-    ("HostConfig.UsernsMode", "host", "HostConfig.UsernsMode is not allowed"),
-    ("HostConfig.Devices", [{"PathOnHost": "/dev/sda"}], "HostConfig.Devices is not allowed"),
-    ("HostConfig.DeviceRequests", [{"Count": -1}], "HostConfig.DeviceRequests is not allowed"),
-    ("HostConfig.Sysctls", {"kernel.shmmax": "1"}, "HostConfig.Sysctls is not allowed"),
-    ("HostConfig.SecurityOpt", ["no-new-privileges", "seccomp=unconfined"], "SecurityOpt"),
-    ("HostConfig.SecurityOpt", [], "SecurityOpt"),
-    ("HostConfig.ReadonlyRootfs", False, "read-only"),
-    ("HostConfig.Memory", 0, "memory 0"),
-    ("HostConfig.Memory", 64 * 2**30, "at most 4096 MB"),
-    ("HostConfig.MemorySwap", -1, "swap"),
-    ("HostConfig.NanoCpus", 0, "NanoCpus"),
-    ("HostConfig.PidsLimit", -1, "PidsLimit"),
-    ("HostConfig.PidsLimit", True, "PidsLimit"),
-    ("HostConfig.OomKillDisable", True, "OomKillDisable is not allowed"),
-    ("HostConfig.OomScoreAdj", -1000, "OomScoreAdj"),
-    ("HostConfig.MaskedPaths", [], "MaskedPaths"),
-    ("HostConfig.LogConfig", {"Type": "json-file", "Config": {}}, "log driver"),
-    ("HostConfig.Runtime", "kata", "runtime 'kata'"),
-    ("HostConfig.Tmpfs", {"/etc": "rw"}, "tmpfs mounts"),
-    ("HostConfig.Ulimits", [{"Name": "rtprio", "Soft": 99, "Hard": 99}], "ulimits"),
-    ("HostConfig.RestartPolicy", {"Name": "always"}, "restart"),
-    ("HostConfig.PortBindings", {"22/tcp": [{"HostPort": "2222"}]}, "HostConfig.PortBindings is not allowed"),
-    ("HostConfig.VolumesFrom", ["victim"], "HostConfig.VolumesFrom is not allowed"),
-    ("HostConfig.CgroupParent", "/", "HostConfig.CgroupParent is not allowed"),
-    ("HostConfig.CpuQuota", 10**9, "HostConfig.CpuQuota is not allowed"),
-    ("HostConfig", KeyError, "no HostConfig"),
-    ("NetworkingConfig", {"EndpointsConfig": {"bridge": {}}}, "network endpoints"),
-    # Docker reads keys case-insensitively: another spelling of a field is that field.
-    ("HostConfig.privileged", True, "HostConfig.privileged is not allowed"),
-    ("HostConfig.networkmode", "host", "HostConfig.networkmode is not allowed"),
-])
+@pytest.mark.parametrize(
+    "path,value,why",
+    [
+        ("HostConfig.Privileged", True, "privileged"),
+        ("HostConfig.Binds", ["/:/host"], "HostConfig.Binds is not allowed"),
+        ("HostConfig.Mounts", [{"Type": "bind", "Source": "/", "Target": "/host"}], "HostConfig.Mounts is not allowed"),
+        ("HostConfig.NetworkMode", "host", "network mode 'host'"),
+        ("HostConfig.NetworkMode", "bridge", "network mode 'bridge'"),
+        ("HostConfig.CapAdd", ["SYS_ADMIN"], "HostConfig.CapAdd is not allowed"),
+        ("HostConfig.CapDrop", ["NET_RAW"], "CapDrop must be ['ALL']"),
+        ("Labels", {"prorl.owner": "x"}, "lacks the prorl.sandbox label"),
+        ("Labels", {"prorl.sandbox": "", "com.docker.compose.project": "x"}, "labels other than"),
+        ("Image", "debian:bookworm", "not a sandbox image"),
+        ("User", "0:0", "sandboxes run as 10001:10001"),
+        ("Entrypoint", ["/bin/sh"], "entrypoint"),
+        ("Cmd", ["sh", "-c", "id"], "entrypoint"),
+        ("Env", ["LD_PRELOAD=/tmp/x.so"], "Env is not allowed"),
+        ("HostConfig.PidMode", "host", "HostConfig.PidMode is not allowed"),
+        ("HostConfig.IpcMode", "host", "IPC mode 'host'"),
+        ("HostConfig.UsernsMode", "host", "HostConfig.UsernsMode is not allowed"),
+        ("HostConfig.Devices", [{"PathOnHost": "/dev/sda"}], "HostConfig.Devices is not allowed"),
+        ("HostConfig.DeviceRequests", [{"Count": -1}], "HostConfig.DeviceRequests is not allowed"),
+        ("HostConfig.Sysctls", {"kernel.shmmax": "1"}, "HostConfig.Sysctls is not allowed"),
+        ("HostConfig.SecurityOpt", ["no-new-privileges", "seccomp=unconfined"], "SecurityOpt"),
+        ("HostConfig.SecurityOpt", [], "SecurityOpt"),
+        ("HostConfig.ReadonlyRootfs", False, "read-only"),
+        ("HostConfig.Memory", 0, "memory 0"),
+        ("HostConfig.Memory", 64 * 2**30, "at most 4096 MB"),
+        ("HostConfig.MemorySwap", -1, "swap"),
+        ("HostConfig.NanoCpus", 0, "NanoCpus"),
+        ("HostConfig.PidsLimit", -1, "PidsLimit"),
+        ("HostConfig.PidsLimit", True, "PidsLimit"),
+        ("HostConfig.OomKillDisable", True, "OomKillDisable is not allowed"),
+        ("HostConfig.OomScoreAdj", -1000, "OomScoreAdj"),
+        ("HostConfig.MaskedPaths", [], "MaskedPaths"),
+        ("HostConfig.LogConfig", {"Type": "json-file", "Config": {}}, "log driver"),
+        ("HostConfig.Runtime", "kata", "runtime 'kata'"),
+        ("HostConfig.Tmpfs", {"/etc": "rw"}, "tmpfs mounts"),
+        ("HostConfig.Ulimits", [{"Name": "rtprio", "Soft": 99, "Hard": 99}], "ulimits"),
+        ("HostConfig.RestartPolicy", {"Name": "always"}, "restart"),
+        ("HostConfig.PortBindings", {"22/tcp": [{"HostPort": "2222"}]}, "HostConfig.PortBindings is not allowed"),
+        ("HostConfig.VolumesFrom", ["victim"], "HostConfig.VolumesFrom is not allowed"),
+        ("HostConfig.CgroupParent", "/", "HostConfig.CgroupParent is not allowed"),
+        ("HostConfig.CpuQuota", 10**9, "HostConfig.CpuQuota is not allowed"),
+        ("HostConfig", KeyError, "no HostConfig"),
+        ("NetworkingConfig", {"EndpointsConfig": {"bridge": {}}}, "network endpoints"),
+        # Docker reads keys case-insensitively: another spelling of a field is that field.
+        ("HostConfig.privileged", True, "HostConfig.privileged is not allowed"),
+        ("HostConfig.networkmode", "host", "HostConfig.networkmode is not allowed"),
+    ],
+)
 def test_a_body_that_is_not_a_sandbox_is_refused(path, value, why):
     with pytest.raises(Refused, match=None) as refused:
         check_create(NAME, mutated(path, value), Policy())
@@ -126,6 +130,7 @@ def test_container_names_must_be_the_pools(name):
 
 # --- against a real engine ---------------------------------------------------------------------
 
+
 def _wait_port(port: int, proc: subprocess.Popen) -> None:
     for _ in range(100):
         assert proc.poll() is None, "the proxy exited"
@@ -140,8 +145,12 @@ def _wait_port(port: int, proc: subprocess.Popen) -> None:
 def running_proxy(*args: str):
     """`prorl sandbox proxy` on a loopback port; yields (its DOCKER_HOST, the process)."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "prorl", "sandbox", "proxy", "--listen", f"127.0.0.1:{port}", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prorl", "sandbox", "proxy", "--listen", f"127.0.0.1:{port}", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         _wait_port(port, proc)
         yield f"tcp://127.0.0.1:{port}", proc
@@ -166,26 +175,31 @@ def _docker(docker_host: str | None, *args: str, stdin: str = "") -> subprocess.
 
 def _sandbox_run(extra: list[str] = (), drop: tuple[str, ...] = ()) -> list[str]:
     """The pool's own `docker run`, with flags added before the image or (flag, value) pairs dropped."""
-    command = docker_command(image_tag("python"), Limits(), new_owner())[1:]
+    command = docker_command(image_tag("python"), Limits.of(Settings()), new_owner())[1:]
     for flag in drop:
         i = command.index(flag)
-        del command[i:i + 2]
+        del command[i : i + 2]
     return [*command[:-1], *extra, command[-1]]
 
 
 @pytest.mark.docker
-@pytest.mark.parametrize("extra,drop,why", [
-    (["--privileged"], (), "privileged containers are not allowed"),
-    (["-v", "/:/host"], (), "Binds is not allowed"),
-    (["--network", "host"], ("--network",), "network mode 'host'"),
-    (["--cap-add", "SYS_ADMIN"], (), "CapAdd is not allowed"),
-    ([], ("--label",), "lacks the prorl.sandbox label"),
-])
+@pytest.mark.parametrize(
+    "extra,drop,why",
+    [
+        (["--privileged"], (), "privileged containers are not allowed"),
+        (["-v", "/:/host"], (), "Binds is not allowed"),
+        (["--network", "host"], ("--network",), "network mode 'host'"),
+        (["--cap-add", "SYS_ADMIN"], (), "CapAdd is not allowed"),
+        ([], ("--label",), "lacks the prorl.sandbox label"),
+    ],
+)
 def test_the_proxy_refuses_containers_that_reach_the_host(proxy, extra, drop, why):
     command = _sandbox_run(extra, drop)
     name = command[command.index("--name") + 1]
     done = _docker(proxy, *command)
-    assert done.returncode != 0 and "sandbox proxy refused this request" in done.stderr and why in done.stderr, done.stderr
+    assert done.returncode != 0 and "sandbox proxy refused this request" in done.stderr and why in done.stderr, (
+        done.stderr
+    )
     assert _docker(None, "ps", "-aq", "--filter", f"name={name}").stdout.strip() == ""
 
 
@@ -200,8 +214,12 @@ def test_the_proxy_caps_live_sandboxes():
     # The cap counts every sandbox on the engine (other tests' warm pools too): room for one more.
     cap = len(_docker(None, "ps", "-aq", "--filter", "label=prorl.sandbox").stdout.split()) + 1
     with running_proxy("--max-containers", str(cap)) as (host, _):
-        first = subprocess.Popen(["docker", *_sandbox_run()], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 env={"PATH": "/usr/local/bin:/usr/bin:/bin", "DOCKER_HOST": host, "HOME": "/tmp"})
+        first = subprocess.Popen(
+            ["docker", *_sandbox_run()],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={"PATH": "/usr/local/bin:/usr/bin:/bin", "DOCKER_HOST": host, "HOME": "/tmp"},
+        )
         assert json.loads(first.stdout.readline()) == {"ready": True}
         second = _docker(host, *_sandbox_run())
         assert second.returncode != 0 and f"{cap} sandboxes exist already" in second.stderr, second.stderr
@@ -214,8 +232,15 @@ def test_containers_that_are_not_sandboxes_are_out_of_reach(proxy):
     victim = f"victim-{uuid.uuid4().hex[:8]}"
     assert _docker(None, "create", "--name", victim, image_tag("python")).returncode == 0
     try:
-        for args in (["rm", "-f", victim], ["kill", victim], ["inspect", victim], ["start", victim],
-                     ["exec", victim, "id"], ["logs", victim], ["cp", f"{victim}:/etc/passwd", "/tmp/x"]):
+        for args in (
+            ["rm", "-f", victim],
+            ["kill", victim],
+            ["inspect", victim],
+            ["start", victim],
+            ["exec", victim, "id"],
+            ["logs", victim],
+            ["cp", f"{victim}:/etc/passwd", "/tmp/x"],
+        ):
             done = _docker(proxy, *args)
             assert done.returncode != 0 and "sandbox proxy refused this request" in done.stderr, (args, done)
         assert _docker(None, "inspect", victim).returncode == 0  # still there
@@ -224,8 +249,19 @@ def test_containers_that_are_not_sandboxes_are_out_of_reach(proxy):
 
 
 @pytest.mark.docker
-@pytest.mark.parametrize("args", [["ps", "-a"], ["images"], ["volume", "ls"], ["network", "ls"], ["pull", "debian"],
-                                  ["info"], ["image", "inspect", "debian:bookworm"], ["system", "df"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ps", "-a"],
+        ["images"],
+        ["volume", "ls"],
+        ["network", "ls"],
+        ["pull", "debian"],
+        ["info"],
+        ["image", "inspect", "debian:bookworm"],
+        ["system", "df"],
+    ],
+)
 def test_other_api_calls_are_refused(proxy, args):
     done = _docker(proxy, *args)
     assert done.returncode != 0 and "sandbox proxy refused this request" in done.stderr, done
@@ -235,9 +271,13 @@ def test_other_api_calls_are_refused(proxy, args):
 def test_no_second_request_rides_behind_an_allowed_one(proxy):
     port = int(proxy.rpartition(":")[2])
     evil = f"prorl-sbx-{uuid.uuid4().hex[:12]}"
-    body = json.dumps({"Image": image_tag("python"), "Labels": {"prorl.sandbox": ""}, "HostConfig": {"Privileged": True}})
-    smuggled = (f"POST /v1.41/containers/create?name={evil} HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n{body}")
+    body = json.dumps(
+        {"Image": image_tag("python"), "Labels": {"prorl.sandbox": ""}, "HostConfig": {"Privileged": True}}
+    )
+    smuggled = (
+        f"POST /v1.41/containers/create?name={evil} HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n{body}"
+    )
     with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
         conn.sendall(f"GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: keep-alive\r\n\r\n{smuggled}".encode())
         answer = b""
@@ -253,10 +293,15 @@ def test_the_service_scores_code_through_the_proxy(proxy):
         wait_ready(client.get)
         wait_code_ready(client)
         stdio = {"tests": [{"stdin": "2 3\n", "stdout": "5\n"}, {"stdin": "40 2\n", "stdout": "42\n"}]}
-        items = [code_item("a, b = map(int, input().split())\nprint(a + b)", stdio),
-                 code_item("a, b = map(int, input().split())\nprint(a - b)", stdio),
-                 code_item("#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a+b<<\"\\n\";}",
-                           {**stdio, "language": "cpp"}, language="cpp")]
+        items = [
+            code_item("a, b = map(int, input().split())\nprint(a + b)", stdio),
+            code_item("a, b = map(int, input().split())\nprint(a - b)", stdio),
+            code_item(
+                '#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a+b<<"\\n";}',
+                {**stdio, "language": "cpp"},
+                language="cpp",
+            ),
+        ]
         results = client.post("/v1/score", json={"items": items}).json()["results"]
         assert [r["reward"] for r in results] == [1.0, 0.0, 1.0], results
 
@@ -265,4 +310,6 @@ def test_the_service_scores_code_through_the_proxy(proxy):
 def test_no_engine_behind_the_proxy_is_a_clear_error():
     with running_proxy("--docker-socket", "/nonexistent/docker.sock") as (host, _):
         done = _docker(host, "version", "--format", "{{.Server.Version}}")
-        assert done.returncode != 0 and "the Docker engine is not reachable at /nonexistent/docker.sock" in done.stderr, done
+        assert (
+            done.returncode != 0 and "the Docker engine is not reachable at /nonexistent/docker.sock" in done.stderr
+        ), done

@@ -16,10 +16,15 @@ def table_params(groups: dict, known_gaps: dict | None = None) -> list:
     a human grades it as expected and we do not yet, so a fix shows up until its mark goes."""
     known_gaps = known_gaps or {}
     return [
-        pytest.param(*case, id=f"{name}-{i}",
-                     marks=[pytest.mark.xfail(strict=True, reason=known_gaps[f"{name}-{i}"])]
-                     if f"{name}-{i}" in known_gaps else [])
-        for name, group in groups.items() for i, case in enumerate(group)
+        pytest.param(
+            *case,
+            id=f"{name}-{i}",
+            marks=[pytest.mark.xfail(strict=True, reason=known_gaps[f"{name}-{i}"])]
+            if f"{name}-{i}" in known_gaps
+            else [],
+        )
+        for name, group in groups.items()
+        for i, case in enumerate(group)
     ]
 
 

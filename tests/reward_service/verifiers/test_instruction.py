@@ -65,10 +65,18 @@ PER_ID = [
     ("length_constraints:number_sentences", {"num_sentences": 3, "relation": "at least"}, "One. Two? Three.", True),
     ("length_constraints:number_sentences", {"num_sentences": 3, "relation": "at least"}, "One. Two!", False),
     # abbreviations, initials and decimals do not end sentences: 2 sentences each
-    ("length_constraints:number_sentences", {"num_sentences": 3, "relation": "less than"},
-     "Dr. Smith paid 3.50 dollars. He met J. R. R. Tolkien.", True),
-    ("length_constraints:number_sentences", {"num_sentences": 2, "relation": "at least"},
-     "Dr. Smith paid 3.50 dollars. He met J. R. R. Tolkien.", True),
+    (
+        "length_constraints:number_sentences",
+        {"num_sentences": 3, "relation": "less than"},
+        "Dr. Smith paid 3.50 dollars. He met J. R. R. Tolkien.",
+        True,
+    ),
+    (
+        "length_constraints:number_sentences",
+        {"num_sentences": 2, "relation": "at least"},
+        "Dr. Smith paid 3.50 dollars. He met J. R. R. Tolkien.",
+        True,
+    ),
     ("length_constraints:number_paragraphs", {"num_paragraphs": 2}, "First.\n***\nSecond.", True),
     ("length_constraints:number_paragraphs", {"num_paragraphs": 2}, "***\nFirst.\n***\nSecond.\n***", True),
     ("length_constraints:number_paragraphs", {"num_paragraphs": 2}, "A.\n***\nB.\n***\nC.", False),
@@ -79,14 +87,30 @@ PER_ID = [
     ("length_constraints:number_words", {"num_words": 10, "relation": "less than"}, NINE_WORDS, True),
     ("length_constraints:number_words", {"num_words": 10, "relation": "less than"}, TEN_WORDS, False),
     ("length_constraints:number_words", {"num_words": 3, "relation": "at least"}, "don't stop-now", True),  # 4 \w+ runs
-    ("length_constraints:nth_paragraph_first_word", {"num_paragraphs": 2, "nth_paragraph": 2, "first_word": "Then"},
-     "First part.\n\nThen, the end.", True),
-    ("length_constraints:nth_paragraph_first_word", {"num_paragraphs": 2, "nth_paragraph": 2, "first_word": "then"},
-     "First part.\n\nAnd then the end.", False),
-    ("length_constraints:nth_paragraph_first_word", {"num_paragraphs": 2, "nth_paragraph": 2, "first_word": "then"},
-     "First part.\n\nThen more.\n\nThen the end.", False),
-    ("length_constraints:nth_paragraph_first_word", {"num_paragraphs": 2, "nth_paragraph": 1, "first_word": "first"},
-     "\n\nFirst part.\n\nThen the end.", False),  # paragraph 1 is the empty piece before "\n\n", as in IFEval
+    (
+        "length_constraints:nth_paragraph_first_word",
+        {"num_paragraphs": 2, "nth_paragraph": 2, "first_word": "Then"},
+        "First part.\n\nThen, the end.",
+        True,
+    ),
+    (
+        "length_constraints:nth_paragraph_first_word",
+        {"num_paragraphs": 2, "nth_paragraph": 2, "first_word": "then"},
+        "First part.\n\nAnd then the end.",
+        False,
+    ),
+    (
+        "length_constraints:nth_paragraph_first_word",
+        {"num_paragraphs": 2, "nth_paragraph": 2, "first_word": "then"},
+        "First part.\n\nThen more.\n\nThen the end.",
+        False,
+    ),
+    (
+        "length_constraints:nth_paragraph_first_word",
+        {"num_paragraphs": 2, "nth_paragraph": 1, "first_word": "first"},
+        "\n\nFirst part.\n\nThen the end.",
+        False,
+    ),  # paragraph 1 is the empty piece before "\n\n", as in IFEval
     ("detectable_content:number_placeholders", {"num_placeholders": 2}, "Dear [name], see you at [address].", True),
     ("detectable_content:number_placeholders", {"num_placeholders": 2}, "Dear [name], see you soon.", False),
     ("detectable_content:number_placeholders", {"num_placeholders": 1}, "A [broken\nplaceholder] here.", False),
@@ -108,11 +132,24 @@ PER_ID = [
     ("detectable_format:number_highlighted_sections", {"num_highlights": 2}, "*a* and **b**", True),
     ("detectable_format:number_highlighted_sections", {"num_highlights": 2}, "*a* and ** **", False),
     ("detectable_format:number_highlighted_sections", {"num_highlights": 1}, "*not\nclosed*", False),
-    ("detectable_format:multiple_sections", {"section_spliter": "Section", "num_sections": 2},
-     "Section 1\nIntro.\nSection 2\nBody.", True),
-    ("detectable_format:multiple_sections", {"section_spliter": "Section", "num_sections": 2}, "Section 1\nIntro.", False),
-    ("detectable_format:multiple_sections", {"section_spliter": "Section", "num_sections": 2},
-     "SECTION 1\nIntro.\nSECTION 2\nBody.", False),
+    (
+        "detectable_format:multiple_sections",
+        {"section_spliter": "Section", "num_sections": 2},
+        "Section 1\nIntro.\nSection 2\nBody.",
+        True,
+    ),
+    (
+        "detectable_format:multiple_sections",
+        {"section_spliter": "Section", "num_sections": 2},
+        "Section 1\nIntro.",
+        False,
+    ),
+    (
+        "detectable_format:multiple_sections",
+        {"section_spliter": "Section", "num_sections": 2},
+        "SECTION 1\nIntro.\nSECTION 2\nBody.",
+        False,
+    ),
     ("detectable_format:json_format", {}, '```json\n{"a": [1, 2]}\n```', True),
     ("detectable_format:json_format", {}, '{"a": 1}', True),
     ("detectable_format:json_format", {}, "{'a': 1}", False),
@@ -127,18 +164,39 @@ PER_ID = [
     ("startend:end_checker", {"end_phrase": "Any questions?"}, "That is all. Any questions?", True),
     ("startend:end_checker", {"end_phrase": "Any questions?"}, '"That is all. any questions?"', True),
     ("startend:end_checker", {"end_phrase": "Any questions?"}, "Any questions? That is all.", False),
-    ("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "at least"},
-     "THIS is VERY good", True),
-    ("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "at least"},
-     "THIS is Very good", False),
-    ("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "less than"},
-     "THIS is VERY good", False),
-    ("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "less than"},
-     "THIS is Very good", True),
+    (
+        "change_case:capital_word_frequency",
+        {"capital_frequency": 2, "capital_relation": "at least"},
+        "THIS is VERY good",
+        True,
+    ),
+    (
+        "change_case:capital_word_frequency",
+        {"capital_frequency": 2, "capital_relation": "at least"},
+        "THIS is Very good",
+        False,
+    ),
+    (
+        "change_case:capital_word_frequency",
+        {"capital_frequency": 2, "capital_relation": "less than"},
+        "THIS is VERY good",
+        False,
+    ),
+    (
+        "change_case:capital_word_frequency",
+        {"capital_frequency": 2, "capital_relation": "less than"},
+        "THIS is Very good",
+        True,
+    ),
     # nltk's word_tokenize splits "DON'T" into "DO" + "N'T" and "CANNOT" into "CAN" + "NOT"
     ("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "at least"}, "DON'T go", True),
     ("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "at least"}, "I CANNOT", True),
-    ("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "at least"}, "STATE-OF-THE-ART", False),
+    (
+        "change_case:capital_word_frequency",
+        {"capital_frequency": 2, "capital_relation": "at least"},
+        "STATE-OF-THE-ART",
+        False,
+    ),
     ("change_case:english_capital", {}, "THIS IS AN ENGLISH SENTENCE. EVERY LETTER IS CAPITALIZED!", True),
     ("change_case:english_capital", {}, "This is an English sentence.", False),
     ("change_case:english_capital", {}, "DIES IST EIN DEUTSCHER SATZ UND ER IST LANG.", False),
@@ -164,17 +222,37 @@ def test_every_id_has_a_following_and_a_violating_case():
 
 
 def test_instruction_ids_are_the_25_ifeval_ids():
-    assert INSTRUCTION_IDS == tuple(sorted([
-        "keywords:existence", "keywords:frequency", "keywords:forbidden_words", "keywords:letter_frequency",
-        "language:response_language", "length_constraints:number_sentences", "length_constraints:number_paragraphs",
-        "length_constraints:number_words", "length_constraints:nth_paragraph_first_word",
-        "detectable_content:number_placeholders", "detectable_content:postscript",
-        "detectable_format:number_bullet_lists", "detectable_format:constrained_response",
-        "detectable_format:number_highlighted_sections", "detectable_format:multiple_sections",
-        "detectable_format:json_format", "detectable_format:title", "combination:two_responses",
-        "combination:repeat_prompt", "startend:end_checker", "change_case:capital_word_frequency",
-        "change_case:english_capital", "change_case:english_lowercase", "punctuation:no_comma", "startend:quotation",
-    ]))
+    assert INSTRUCTION_IDS == tuple(
+        sorted(
+            [
+                "keywords:existence",
+                "keywords:frequency",
+                "keywords:forbidden_words",
+                "keywords:letter_frequency",
+                "language:response_language",
+                "length_constraints:number_sentences",
+                "length_constraints:number_paragraphs",
+                "length_constraints:number_words",
+                "length_constraints:nth_paragraph_first_word",
+                "detectable_content:number_placeholders",
+                "detectable_content:postscript",
+                "detectable_format:number_bullet_lists",
+                "detectable_format:constrained_response",
+                "detectable_format:number_highlighted_sections",
+                "detectable_format:multiple_sections",
+                "detectable_format:json_format",
+                "detectable_format:title",
+                "combination:two_responses",
+                "combination:repeat_prompt",
+                "startend:end_checker",
+                "change_case:capital_word_frequency",
+                "change_case:english_capital",
+                "change_case:english_lowercase",
+                "punctuation:no_comma",
+                "startend:quotation",
+            ]
+        )
+    )
 
 
 # --------------------------------------------------------------------------
@@ -426,8 +504,10 @@ TWO_RESPONSES_5 = """
   ******
   """
 END_1, END_PHRASE_1 = "\n  The answer is 7. Any more questions?\n  ", "\n  Any more questions?\n  "
-END_2, END_PHRASE_2 = ("\n  At the end of this prompt I am required to say that this is the end.\n  ",
-                       "\n  This is the end.\n  ")
+END_2, END_PHRASE_2 = (
+    "\n  At the end of this prompt I am required to say that this is the end.\n  ",
+    "\n  This is the end.\n  ",
+)
 END_3, END_PHRASE_3 = "\n  This will fail. Paris is cool.\n  ", "\n  This will fail.\n  "
 TITLE_1 = "\n  <<Song of Joy>>\n  La la la. Happy song.\n  "
 TITLE_2 = "\n  Is it fine for title to be at the end?\n  <<This is the title>>\n  "
@@ -437,9 +517,11 @@ LETTERS_1 = "\n  There is the T. Four T's.\n  "
 LETTERS_2 = "\n  asdfghjkl!!aA\n  "
 CAPITAL_WORDS_1 = "\n  HERE there are THREE FUlly CAPITAL words.\n  "
 CAPITAL_WORDS_2 = "\n  THERE are Four FULLY CAPITAL WORDS. Many Others Are Only Partially So.\n  "
-PLACEHOLDERS_1 = ("Sure, here is a short template with 5 placeholders:\n[Name]\n[Email]\n[Phone]\n[Address]\n"
-                  "[Website]\nThis template can be used for a variety of purposes, such ascreating a contact list, "
-                  "sending out surveys, or creating a sign-up form.")
+PLACEHOLDERS_1 = (
+    "Sure, here is a short template with 5 placeholders:\n[Name]\n[Email]\n[Phone]\n[Address]\n"
+    "[Website]\nThis template can be used for a variety of purposes, such ascreating a contact list, "
+    "sending out surveys, or creating a sign-up form."
+)
 PLACEHOLDERS_2 = "My [adjective] [noun] is [adjective] [noun]. I [verb] and [verb]."
 REPEAT_KW = {"prompt_to_repeat": "Write a CL description."}
 
@@ -447,10 +529,30 @@ IFEVAL_CASES = [
     ("language:response_language", {"language": "en"}, "The response is English", True),
     ("language:response_language", {"language": "es"}, "Desayunamos en McDonald's hoy", True),
     ("language:response_language", {"language": "en"}, "Today we visit the Louvre", True),
-    ("length_constraints:number_sentences", {"num_sentences": 4, "relation": "less than"}, "xx,x. xx,x! xx/x. x{x}x?", False),
-    ("length_constraints:number_sentences", {"num_sentences": 5, "relation": "less than"}, "xxxx. xx,x! xxxx. x(x)x?", True),
-    ("length_constraints:number_sentences", {"num_sentences": 4, "relation": "at least"}, "xxxx. xx,x! xx|x. x&x x?", True),
-    ("length_constraints:number_sentences", {"num_sentences": 5, "relation": "at least"}, "xx-x. xx,x! xx}x. x,xx?", False),
+    (
+        "length_constraints:number_sentences",
+        {"num_sentences": 4, "relation": "less than"},
+        "xx,x. xx,x! xx/x. x{x}x?",
+        False,
+    ),
+    (
+        "length_constraints:number_sentences",
+        {"num_sentences": 5, "relation": "less than"},
+        "xxxx. xx,x! xxxx. x(x)x?",
+        True,
+    ),
+    (
+        "length_constraints:number_sentences",
+        {"num_sentences": 4, "relation": "at least"},
+        "xxxx. xx,x! xx|x. x&x x?",
+        True,
+    ),
+    (
+        "length_constraints:number_sentences",
+        {"num_sentences": 5, "relation": "at least"},
+        "xx-x. xx,x! xx}x. x,xx?",
+        False,
+    ),
     ("detectable_content:number_placeholders", {"num_placeholders": 5}, PLACEHOLDERS_1, True),
     ("detectable_content:number_placeholders", {"num_placeholders": 7}, PLACEHOLDERS_2, False),
     ("detectable_format:number_bullet_lists", {"num_bullets": 3}, BULLETS_1, True),
@@ -460,8 +562,12 @@ IFEVAL_CASES = [
     ("detectable_format:number_bullet_lists", {"num_bullets": 1}, BULLETS_5, True),
     ("detectable_format:constrained_response", {}, "\n My answer is no.\n", True),
     ("detectable_format:constrained_response", {}, "My answer is no.   ", True),
-    ("detectable_format:constrained_response", {}, "\n  My answer is no. I am still under development and I am "
-     "always learning and\n  improving.", True),
+    (
+        "detectable_format:constrained_response",
+        {},
+        "\n  My answer is no. I am still under development and I am always learning and\n  improving.",
+        True,
+    ),
     ("detectable_format:number_highlighted_sections", {"num_highlights": 2}, HIGHLIGHTS_1, True),
     ("detectable_format:number_highlighted_sections", {"num_highlights": 2}, HIGHLIGHTS_2, False),
     ("detectable_format:number_highlighted_sections", {"num_highlights": 4}, HIGHLIGHTS_3, True),
@@ -485,29 +591,40 @@ IFEVAL_CASES = [
     ("length_constraints:number_words", {"num_words": 8, "relation": "less than"}, WORDS_1, True),
     ("length_constraints:number_words", {"num_words": 16, "relation": "less than"}, WORDS_2, False),
     ("length_constraints:number_words", {"num_words": 16, "relation": "at least"}, WORDS_2, True),
-    *[("length_constraints:nth_paragraph_first_word", kwargs, text, expected) for kwargs, text, expected in [
-        ({"num_paragraphs": 3, "nth_paragraph": 2, "first_word": "I"}, FIRST_WORD_1, True),
-        ({"num_paragraphs": 3, "nth_paragraph": 2, "first_word": "I"}, FIRST_WORD_2, False),
-        ({"num_paragraphs": 3, "nth_paragraph": 2, "first_word": "I"}, FIRST_WORD_3, False),
-        ({"num_paragraphs": 5, "nth_paragraph": 5, "first_word": "haha"}, FIRST_WORD_4, True),
-        ({"num_paragraphs": 5, "nth_paragraph": 3, "first_word": "Really"}, FIRST_WORD_5, True),
-        ({"num_paragraphs": 5, "nth_paragraph": 3, "first_word": "Really"}, FIRST_WORD_6, False),
-    ]],
-    *[("keywords:forbidden_words", {"forbidden_words": words}, text, expected) for words, text, expected in [
-        (["HOUSE", "POWER", "BECOME"], FORBIDDEN_1, False),
-        (["HOUSE", "POWER", "BECOME"], FORBIDDEN_2, True),
-        (["HOUSE", "POWER", "BECOME"], FORBIDDEN_3, True),
-        (["GOOGLE", "TEXT"], FORBIDDEN_1, True),
-        (["GOOGLE", "TEXT"], FORBIDDEN_2, True),
-        (["GOOGLE", "TEXT"], FORBIDDEN_3, False),
-        (["GENE", "TRANSFORM"], FORBIDDEN_3, True),
-    ]],
+    *[
+        ("length_constraints:nth_paragraph_first_word", kwargs, text, expected)
+        for kwargs, text, expected in [
+            ({"num_paragraphs": 3, "nth_paragraph": 2, "first_word": "I"}, FIRST_WORD_1, True),
+            ({"num_paragraphs": 3, "nth_paragraph": 2, "first_word": "I"}, FIRST_WORD_2, False),
+            ({"num_paragraphs": 3, "nth_paragraph": 2, "first_word": "I"}, FIRST_WORD_3, False),
+            ({"num_paragraphs": 5, "nth_paragraph": 5, "first_word": "haha"}, FIRST_WORD_4, True),
+            ({"num_paragraphs": 5, "nth_paragraph": 3, "first_word": "Really"}, FIRST_WORD_5, True),
+            ({"num_paragraphs": 5, "nth_paragraph": 3, "first_word": "Really"}, FIRST_WORD_6, False),
+        ]
+    ],
+    *[
+        ("keywords:forbidden_words", {"forbidden_words": words}, text, expected)
+        for words, text, expected in [
+            (["HOUSE", "POWER", "BECOME"], FORBIDDEN_1, False),
+            (["HOUSE", "POWER", "BECOME"], FORBIDDEN_2, True),
+            (["HOUSE", "POWER", "BECOME"], FORBIDDEN_3, True),
+            (["GOOGLE", "TEXT"], FORBIDDEN_1, True),
+            (["GOOGLE", "TEXT"], FORBIDDEN_2, True),
+            (["GOOGLE", "TEXT"], FORBIDDEN_3, False),
+            (["GENE", "TRANSFORM"], FORBIDDEN_3, True),
+        ]
+    ],
     ("combination:two_responses", {}, TWO_RESPONSES_1, True),
     ("combination:two_responses", {}, TWO_RESPONSES_2, False),
     ("combination:two_responses", {}, TWO_RESPONSES_3, False),
     ("combination:two_responses", {}, TWO_RESPONSES_4, False),
     ("combination:two_responses", {}, TWO_RESPONSES_5, True),
-    ("combination:repeat_prompt", REPEAT_KW, "Write a CL description. Hi, Le and TJ, please\n  check this out. Thanks.\n  ", True),
+    (
+        "combination:repeat_prompt",
+        REPEAT_KW,
+        "Write a CL description. Hi, Le and TJ, please\n  check this out. Thanks.\n  ",
+        True,
+    ),
     ("combination:repeat_prompt", REPEAT_KW, "Hi, Le and TJ. Write a CL description. Thanks.\n  ", False),
     ("startend:end_checker", {"end_phrase": END_PHRASE_1}, END_1, True),
     ("startend:end_checker", {"end_phrase": END_PHRASE_2}, END_2, True),
@@ -519,25 +636,65 @@ IFEVAL_CASES = [
     ("keywords:letter_frequency", {"letter": "T", "let_frequency": 4, "let_relation": "at least"}, LETTERS_1, True),
     ("keywords:letter_frequency", {"letter": "a", "let_frequency": 4, "let_relation": "less than"}, LETTERS_2, True),
     ("keywords:letter_frequency", {"letter": "p", "let_frequency": 4, "let_relation": "at least"}, LETTERS_2, False),
-    ("keywords:letter_frequency", {"letter": "#", "let_frequency": 4, "let_relation": "at least"},
-     "#one #two #three #four", True),
-    ("keywords:letter_frequency", {"letter": "#", "let_frequency": 4, "let_relation": "at least"}, "#one #two #three", False),
-    ("change_case:english_capital", {}, "\n  THIS IS AN ENGLISH SENTENCE. EVERY LETTER IS CAPITALIZED!!! AMAZING.\n  ", True),
+    (
+        "keywords:letter_frequency",
+        {"letter": "#", "let_frequency": 4, "let_relation": "at least"},
+        "#one #two #three #four",
+        True,
+    ),
+    (
+        "keywords:letter_frequency",
+        {"letter": "#", "let_frequency": 4, "let_relation": "at least"},
+        "#one #two #three",
+        False,
+    ),
+    (
+        "change_case:english_capital",
+        {},
+        "\n  THIS IS AN ENGLISH SENTENCE. EVERY LETTER IS CAPITALIZED!!! AMAZING.\n  ",
+        True,
+    ),
     ("change_case:english_capital", {}, "\n  Every Word Is Capitalized.\n  ", False),
     ("change_case:english_lowercase", {}, "\n  every letter is lowercase.\n  ", True),
     ("change_case:english_lowercase", {}, "\n  Almost every letter is lowercase.\n  ", False),
     ("punctuation:no_comma", {}, "\n  Every sentence is short. There is no need for a comma.\n  ", True),
-    ("punctuation:no_comma", {}, "\n  Since the start of time, people have always found a way to punctuate.\n  ", False),
-    ("change_case:capital_word_frequency", {"capital_frequency": 3, "capital_relation": "at least"}, CAPITAL_WORDS_1, True),
-    ("change_case:capital_word_frequency", {"capital_frequency": 5, "capital_relation": "less than"}, CAPITAL_WORDS_2, True),
-    ("change_case:capital_word_frequency", {"capital_frequency": 4, "capital_relation": "less than"}, CAPITAL_WORDS_2, False),
+    (
+        "punctuation:no_comma",
+        {},
+        "\n  Since the start of time, people have always found a way to punctuate.\n  ",
+        False,
+    ),
+    (
+        "change_case:capital_word_frequency",
+        {"capital_frequency": 3, "capital_relation": "at least"},
+        CAPITAL_WORDS_1,
+        True,
+    ),
+    (
+        "change_case:capital_word_frequency",
+        {"capital_frequency": 5, "capital_relation": "less than"},
+        CAPITAL_WORDS_2,
+        True,
+    ),
+    (
+        "change_case:capital_word_frequency",
+        {"capital_frequency": 4, "capital_relation": "less than"},
+        CAPITAL_WORDS_2,
+        False,
+    ),
     ("startend:quotation", {}, '\n  "This entire message is wrapped in double quotation marks."\n  ', True),
-    ("startend:quotation", {}, '\n  "This message is wrapped in double quotation marks." But not everything.\n  ', False),
+    (
+        "startend:quotation",
+        {},
+        '\n  "This message is wrapped in double quotation marks." But not everything.\n  ',
+        False,
+    ),
 ]
 
 
-@pytest.mark.parametrize("iid,kwargs,response,expected", IFEVAL_CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(IFEVAL_CASES)])
+@pytest.mark.parametrize(
+    "iid,kwargs,response,expected", IFEVAL_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(IFEVAL_CASES)]
+)
 def test_ifeval_instructions_test_cases(iid, kwargs, response, expected):
     assert followed(iid, kwargs, response) is expected
 
@@ -550,16 +707,31 @@ def test_ifeval_instructions_test_cases(iid, kwargs, response, expected):
 LOOSE = [
     # (id, kwargs, response, strict, loose)
     ("startend:end_checker", {"end_phrase": "Any questions?"}, "The answer is 7. **Any questions?**", False, True),
-    ("startend:end_checker", {"end_phrase": "Any questions?"}, "The answer is 7. Any questions?\nHope it helps!",
-     False, True),
+    (
+        "startend:end_checker",
+        {"end_phrase": "Any questions?"},
+        "The answer is 7. Any questions?\nHope it helps!",
+        False,
+        True,
+    ),
     ("startend:quotation", {}, 'Sure, here you go:\n"The whole answer, quoted."', False, True),
     ("detectable_format:json_format", {}, 'Sure, here you go:\n{"a": 1}\nLet me know!', False, True),
-    ("combination:repeat_prompt", {"prompt_to_repeat": "Write a poem."}, "Sure!\nWrite a poem. Roses are red.",
-     False, True),
+    (
+        "combination:repeat_prompt",
+        {"prompt_to_repeat": "Write a poem."},
+        "Sure!\nWrite a poem. Roses are red.",
+        False,
+        True,
+    ),
     ("detectable_format:constrained_response", {}, "**My answer is yes.**", True, True),
     ("punctuation:no_comma", {}, "Sure, here you go:\nA, B and C.\nThanks!", False, False),
-    ("length_constraints:number_words", {"num_words": 10, "relation": "at least"}, "Sure, here you go:\nthree words only",
-     False, False),
+    (
+        "length_constraints:number_words",
+        {"num_words": 10, "relation": "at least"},
+        "Sure, here you go:\nthree words only",
+        False,
+        False,
+    ),
 ]
 
 
@@ -590,9 +762,12 @@ def test_unknown_mode_in_options_is_an_error(mode):
 # Reward and detail
 # --------------------------------------------------------------------------
 
+
 def test_partial_reward_and_detail():
-    ref = {"instruction_id_list": ["keywords:existence", "punctuation:no_comma", "startend:end_checker"],
-           "kwargs": [{"keywords": ["apple"]}, {}, {"end_phrase": "The end."}]}
+    ref = {
+        "instruction_id_list": ["keywords:existence", "punctuation:no_comma", "startend:end_checker"],
+        "kwargs": [{"keywords": ["apple"]}, {}, {"end_phrase": "The end."}],
+    }
     v = verify("An apple, a pear, a plum, all fruit. The end.", ref)
     assert v.status == "incorrect"
     assert v.reward == pytest.approx(2 / 3)
@@ -623,8 +798,10 @@ def test_nothing_followed():
 @pytest.mark.parametrize("response", ["", "   \n\t  "])
 def test_empty_response_follows_nothing(response, mode):
     # Each of these follows on any non-empty text.
-    ref = {"instruction_id_list": ["punctuation:no_comma", "keywords:forbidden_words", "keywords:frequency"],
-           "kwargs": [{}, {"forbidden_words": ["x"]}, {"keyword": "x", "frequency": 1, "relation": "less than"}]}
+    ref = {
+        "instruction_id_list": ["punctuation:no_comma", "keywords:forbidden_words", "keywords:frequency"],
+        "kwargs": [{}, {"forbidden_words": ["x"]}, {"keyword": "x", "frequency": 1, "relation": "less than"}],
+    }
     v = verify(response, ref, {"mode": mode})
     assert (v.status, v.reward) == ("incorrect", 0.0)
     assert v.detail.count("FAILED (empty response)") == 3
@@ -644,9 +821,13 @@ def hf_kwargs(**used):
 
 def test_huggingface_row_with_none_kwargs():
     row = {
-        "key": 1000, "prompt": "Write a 300+ word summary. Do not use any commas. Highlight 3 sections.",
-        "instruction_id_list": ["punctuation:no_comma", "detectable_format:number_highlighted_sections",
-                                "length_constraints:number_words"],
+        "key": 1000,
+        "prompt": "Write a 300+ word summary. Do not use any commas. Highlight 3 sections.",
+        "instruction_id_list": [
+            "punctuation:no_comma",
+            "detectable_format:number_highlighted_sections",
+            "length_constraints:number_words",
+        ],
         "kwargs": [hf_kwargs(), hf_kwargs(num_highlights=3), hf_kwargs(num_words=30, relation="at least")],
     }
     response = "*One* and *two* and *three* highlights. " + " ".join(["word"] * 30)
@@ -679,10 +860,16 @@ BAD_KWARGS = [
     ("keywords:existence", {"keywords": "river"}, "'keywords'"),
     ("keywords:existence", {"keywords": []}, "'keywords'"),
     ("keywords:forbidden_words", {"forbidden_words": ["ok", ""]}, "'forbidden_words'"),
-    ("length_constraints:nth_paragraph_first_word", {"num_paragraphs": 2, "nth_paragraph": 3, "first_word": "a"},
-     "'nth_paragraph'"),
-    ("length_constraints:nth_paragraph_first_word", {"num_paragraphs": 2, "nth_paragraph": 0, "first_word": "a"},
-     "'nth_paragraph'"),
+    (
+        "length_constraints:nth_paragraph_first_word",
+        {"num_paragraphs": 2, "nth_paragraph": 3, "first_word": "a"},
+        "'nth_paragraph'",
+    ),
+    (
+        "length_constraints:nth_paragraph_first_word",
+        {"num_paragraphs": 2, "nth_paragraph": 0, "first_word": "a"},
+        "'nth_paragraph'",
+    ),
     ("startend:end_checker", {"end_phrase": "   "}, "'end_phrase'"),
     ("combination:repeat_prompt", {}, "missing kwarg 'prompt_to_repeat'"),
     ("detectable_format:multiple_sections", hf_kwargs(num_sections=2), "missing kwarg 'section_spliter'"),
@@ -721,8 +908,9 @@ def test_invalid_references_are_rejected(reference, message):
 
 
 def test_a_full_ifeval_row_is_a_valid_reference():
-    ref = Reference.model_validate({"key": 1001, "prompt": "p", "instruction_id_list": ["punctuation:no_comma"],
-                                    "kwargs": [{}], "mode": "loose"})
+    ref = Reference.model_validate(
+        {"key": 1001, "prompt": "p", "instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}], "mode": "loose"}
+    )
     assert (ref.key, ref.mode) == (1001, "loose")
     assert Reference.model_validate({"instruction_id_list": ["x"], "kwargs": [{}]}).mode == "strict"
 
@@ -731,6 +919,7 @@ def test_a_full_ifeval_row_is_a_valid_reference():
 # Language detection
 # --------------------------------------------------------------------------
 
+
 # Unseeded langdetect answers these differently from run to run ("en" or "af"; "lt", "en" or "id").
 @pytest.mark.parametrize("text", ["Das ist gut, very good, tres bien", "Tokyo Paris Berlin"])
 def test_language_detection_is_deterministic(text):
@@ -738,25 +927,31 @@ def test_language_detection_is_deterministic(text):
     assert len(verdicts) == 1
 
 
-@pytest.mark.parametrize("iid,kwargs,response", [
-    ("language:response_language", {"language": "en"}, "12345 !!! 678 ..."),
-    ("change_case:english_capital", {}, "Ⅻ 12 Ⅷ"),  # all capitals, nothing langdetect can read
-    ("change_case:english_lowercase", {}, "ⓐ ⓑ 12"),
-])
+@pytest.mark.parametrize(
+    "iid,kwargs,response",
+    [
+        ("language:response_language", {"language": "en"}, "12345 !!! 678 ..."),
+        ("change_case:english_capital", {}, "Ⅻ 12 Ⅷ"),  # all capitals, nothing langdetect can read
+        ("change_case:english_lowercase", {}, "ⓐ ⓑ 12"),
+    ],
+)
 def test_undetectable_language_does_not_follow(iid, kwargs, response):
     v = grade(iid, kwargs, response)
     assert (v.status, v.reward) == ("incorrect", 0.0)
     assert "could not be detected" in v.detail
 
 
-@pytest.mark.parametrize("language,response,expected", [
-    ("de", GERMAN, True),
-    ("de", ENGLISH, False),
-    ("fr", "Nous avons passé une excellente journée au bord de la mer avec nos amis.", True),
-    ("ru", "Сегодня мы гуляли в парке и разговаривали о книгах.", True),
-    ("ja", "今日は公園で友達と一緒に散歩をしました。", True),
-    ("ja", ENGLISH, False),
-])
+@pytest.mark.parametrize(
+    "language,response,expected",
+    [
+        ("de", GERMAN, True),
+        ("de", ENGLISH, False),
+        ("fr", "Nous avons passé une excellente journée au bord de la mer avec nos amis.", True),
+        ("ru", "Сегодня мы гуляли в парке и разговаривали о книгах.", True),
+        ("ja", "今日は公園で友達と一緒に散歩をしました。", True),
+        ("ja", ENGLISH, False),
+    ],
+)
 def test_non_english_response_language(language, response, expected):
     assert followed("language:response_language", {"language": language}, response) is expected
 
@@ -784,11 +979,20 @@ HOSTILE = [
     (" " * MB + "x", "detectable_content:postscript", {"postscript_marker": "P.S."}, False),
     # letter-dot pairs are initials to IFEval's splitter: one sentence
     ("P.S." * (MB // 4), "length_constraints:number_sentences", {"num_sentences": 2, "relation": "less than"}, True),
-    ("Yes. " * (MB // 5), "length_constraints:number_sentences", {"num_sentences": MB // 5, "relation": "at least"}, True),
+    (
+        "Yes. " * (MB // 5),
+        "length_constraints:number_sentences",
+        {"num_sentences": MB // 5, "relation": "at least"},
+        True,
+    ),
     ("P.S." * (MB // 4), "language:response_language", {"language": "en"}, False),
     ("a@" * (MB // 2), "language:response_language", {"language": "en"}, False),
-    ("Section 1 " * (MB // 10), "detectable_format:multiple_sections", {"section_spliter": "Section", "num_sections": 5},
-     True),
+    (
+        "Section 1 " * (MB // 10),
+        "detectable_format:multiple_sections",
+        {"section_spliter": "Section", "num_sections": 5},
+        True,
+    ),
     ("\n" * MB, "punctuation:no_comma", {}, False),  # blank: follows nothing
 ]
 
@@ -801,8 +1005,9 @@ def test_hostile_megabyte_responses(text, iid, kwargs, expected, mode):
 
 # IFEval's own patterns, as an oracle for the linear scans that replace them (fine on short text).
 def _ifeval_bullets(text):
-    return (len(re.findall(r"^\s*\*[^\*].*$", text, flags=re.MULTILINE))
-            + len(re.findall(r"^\s*-.*$", text, flags=re.MULTILINE)))
+    return len(re.findall(r"^\s*\*[^\*].*$", text, flags=re.MULTILINE)) + len(
+        re.findall(r"^\s*-.*$", text, flags=re.MULTILINE)
+    )
 
 
 def _ifeval_placeholders(text):
@@ -821,11 +1026,15 @@ def _ifeval_postscript(text, pattern):
 def test_linear_scans_match_ifevals_regexes(seed):
     rng = random.Random(seed)
     for _ in range(400):
-        text = "".join(rng.choice(["*", "-", "[", "]", "<", ">", " ", "\n", "\t", "a", "P", ".", "s", "S", "p", "\u00a0"])
-                       for _ in range(rng.randint(1, 40)))
+        text = "".join(
+            rng.choice(["*", "-", "[", "]", "<", ">", " ", "\n", "\t", "a", "P", ".", "s", "S", "p", "\u00a0"])
+            for _ in range(rng.randint(1, 40))
+        )
         for n in range(4):
             assert rules.number_bullet_lists(text, num_bullets=n)[0] == (_ifeval_bullets(text) == n), repr(text)
-            assert rules.number_placeholders(text, num_placeholders=n)[0] == (_ifeval_placeholders(text) >= n), repr(text)
+            assert rules.number_placeholders(text, num_placeholders=n)[0] == (_ifeval_placeholders(text) >= n), repr(
+                text
+            )
         assert rules.title(text)[0] == _ifeval_title(text), repr(text)
         assert rules.postscript(text, postscript_marker="P.S.")[0] == _ifeval_postscript(text, r"\s*p\.\s?s\..*$")
         assert rules.postscript(text, postscript_marker="P.P.S")[0] == _ifeval_postscript(text, r"\s*p\.\s?p\.\s?s.*$")

@@ -24,8 +24,13 @@ ROWS = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitli
 
 def _followed(row: dict, index: int, mode: str) -> bool:
     """Our verdict on one instruction of the row, through the public verify()."""
-    reference = {"prompt": row["prompt"], "key": row["key"], "mode": mode,
-                 "instruction_id_list": [row["instruction_id_list"][index]], "kwargs": [row["kwargs"][index]]}
+    reference = {
+        "prompt": row["prompt"],
+        "key": row["key"],
+        "mode": mode,
+        "instruction_id_list": [row["instruction_id_list"][index]],
+        "kwargs": [row["kwargs"][index]],
+    }
     verdict = verify(row["response"], reference)
     assert verdict.status != "error", verdict.detail
     return verdict.reward == 1.0
@@ -47,6 +52,14 @@ def test_matches_published_verdicts(row, mode):
     published = row[mode]
     ours = [_followed(row, i, mode) for i in range(len(row["instruction_id_list"]))]
     assert ours == published, list(zip(row["instruction_id_list"], published, ours))
-    whole = verify(row["response"], {"prompt": row["prompt"], "key": row["key"], "mode": mode,
-                                     "instruction_id_list": row["instruction_id_list"], "kwargs": row["kwargs"]})
+    whole = verify(
+        row["response"],
+        {
+            "prompt": row["prompt"],
+            "key": row["key"],
+            "mode": mode,
+            "instruction_id_list": row["instruction_id_list"],
+            "kwargs": row["kwargs"],
+        },
+    )
     assert whole.reward == pytest.approx(sum(published) / len(published))

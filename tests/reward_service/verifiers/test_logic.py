@@ -53,13 +53,20 @@ def test_gold_answers_score_one_through_http_for_every_task(client):
             if answer is None:
                 continue
             response = f"Let me work through this.\n<answer>{answer}</answer>"
-            items.append({"id": f"{task}/{i}", "domain": "logic", "response": response,
-                          "reference": {"task": task, "entry": entry}, "options": {"timeout_s": 30}})
+            items.append(
+                {
+                    "id": f"{task}/{i}",
+                    "domain": "logic",
+                    "response": response,
+                    "reference": {"task": task, "entry": entry},
+                    "options": {"timeout_s": 30},
+                }
+            )
             expected.append(task)
     assert len(set(expected)) == len(task_names()) - len(NO_KNOWN_ANSWER)
     results = []
     for start in range(0, len(items), 100):
-        reply = client.post("/v1/score", json={"items": items[start:start + 100]})
+        reply = client.post("/v1/score", json={"items": items[start : start + 100]})
         assert reply.status_code == 200, reply.text
         results += reply.json()["results"]
     failed = [(r["id"], r["status"], r["reward"], r["detail"]) for r in results if r["reward"] != 1.0]
@@ -85,41 +92,47 @@ def test_tasks_with_many_answers_are_judged_by_the_rules():
     assert numbers and target
 
 
-@pytest.mark.parametrize("text,answer", [
-    ("<answer>42</answer>", "42"),
-    ("<answer> 42 \n</answer>", "42"),
-    ("<answer>1</answer> then <answer>2</answer>", "2"),
-    ("<answer>1</answer> and \\boxed{2}", "1"),
-    ("reasoning \\boxed{7}", "7"),
-    ("\\boxed{1} then \\boxed{2}", "2"),
-    ("<answer>multi\nline</answer>", "multi\nline"),
-    ("<ANSWER>42</ANSWER>", "42"),
-    ("\\boxed{\\text{False}}", "False"),
-    ("<answer>The answer is \\boxed{3}</answer>", "3"),
-    ("<answer>$3$</answer>", "3"),
-    ("<answer>**3**</answer>", "3"),
-    ("<answer>`3`</answer>", "3"),
-    ("<answer>−4</answer>", "-4"),
-    ("<answer>$3$ and $4$</answer>", "$3$ and $4$"),
-    ("\\boxed{3} and then <answer>4", None),  # the last answer was never closed
-    ("<answer>4 and then \\boxed{3}", "3"),
-    ("<answer>\\boxed{-61}</answer>", "-61"),
-    ("<answer> \\boxed{ 7 } </answer>", "7"),
-    ("<answer>\\boxed{1} and \\boxed{2}</answer>", "\\boxed{1} and \\boxed{2}"),
-    ("<answer>unclosed", None),
-    ("no tags at all: 42", None),
-    ("</answer><answer>", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "text,answer",
+    [
+        ("<answer>42</answer>", "42"),
+        ("<answer> 42 \n</answer>", "42"),
+        ("<answer>1</answer> then <answer>2</answer>", "2"),
+        ("<answer>1</answer> and \\boxed{2}", "1"),
+        ("reasoning \\boxed{7}", "7"),
+        ("\\boxed{1} then \\boxed{2}", "2"),
+        ("<answer>multi\nline</answer>", "multi\nline"),
+        ("<ANSWER>42</ANSWER>", "42"),
+        ("\\boxed{\\text{False}}", "False"),
+        ("<answer>The answer is \\boxed{3}</answer>", "3"),
+        ("<answer>$3$</answer>", "3"),
+        ("<answer>**3**</answer>", "3"),
+        ("<answer>`3`</answer>", "3"),
+        ("<answer>−4</answer>", "-4"),
+        ("<answer>$3$ and $4$</answer>", "$3$ and $4$"),
+        ("\\boxed{3} and then <answer>4", None),  # the last answer was never closed
+        ("<answer>4 and then \\boxed{3}", "3"),
+        ("<answer>\\boxed{-61}</answer>", "-61"),
+        ("<answer> \\boxed{ 7 } </answer>", "7"),
+        ("<answer>\\boxed{1} and \\boxed{2}</answer>", "\\boxed{1} and \\boxed{2}"),
+        ("<answer>unclosed", None),
+        ("no tags at all: 42", None),
+        ("</answer><answer>", None),
+        ("", None),
+    ],
+)
 def test_extraction(text, answer):
     assert extract(text) == answer
 
 
-@pytest.mark.parametrize("response,status", [
-    ("I think it is 5", "no_answer"),
-    ("<answer>5", "no_answer"),
-    ("<think><answer>5</answer>", "no_answer"),  # never finished thinking
-])
+@pytest.mark.parametrize(
+    "response,status",
+    [
+        ("I think it is 5", "no_answer"),
+        ("<answer>5", "no_answer"),
+        ("<think><answer>5</answer>", "no_answer"),  # never finished thinking
+    ],
+)
 def test_no_answer(response, status):
     from reward_service.scoring import score_item
 
@@ -135,11 +148,14 @@ def test_answer_after_thinking_is_graded():
     assert score_item("logic", response, {"task": "countdown", "entry": entry}, {}).reward == 1.0
 
 
-@pytest.mark.parametrize("task,fragment", [
-    ("coundown", "did you mean countdown"),
-    ("no_such_task", "prorl data logic --list"),
-    ("composite", "prorl data logic --list"),
-])
+@pytest.mark.parametrize(
+    "task,fragment",
+    [
+        ("coundown", "did you mean countdown"),
+        ("no_such_task", "prorl data logic --list"),
+        ("composite", "prorl data logic --list"),
+    ],
+)
 def test_unknown_task_is_the_items_error(task, fragment):
     verdict = verify("<answer>1</answer>", {"task": task, "entry": {"question": "q", "answer": "1"}})
     assert verdict.status == "error" and verdict.reward == 0.0
@@ -149,8 +165,11 @@ def test_unknown_task_is_the_items_error(task, fragment):
 def test_unknown_task_is_an_item_error_through_http(client):
     items = [
         {"domain": "logic", "response": "<answer>1</answer>", "reference": {"task": "nope", "entry": {"answer": "1"}}},
-        {"domain": "logic", "response": f"<answer>{countdown_entry()['answer']}</answer>",
-         "reference": {"task": "countdown", "entry": countdown_entry()}},
+        {
+            "domain": "logic",
+            "response": f"<answer>{countdown_entry()['answer']}</answer>",
+            "reference": {"task": "countdown", "entry": countdown_entry()},
+        },
     ]
     results = client.post("/v1/score", json={"items": items}).json()["results"]
     assert [r["status"] for r in results] == ["error", "correct"]
@@ -162,12 +181,15 @@ def test_valid_tasks_are_in_the_domain_schema(client):
     assert "countdown" in schema["properties"]["task"]["enum"]
 
 
-@pytest.mark.parametrize("reference,fragment", [
-    ({"entry": {}}, "task"),
-    ({"task": "countdown"}, "entry"),
-    ({"task": "countdown", "entry": {"metadata": "not a dict"}}, "metadata"),
-    ({"task": "countdown", "entry": {}, "extra": 1}, "extra"),
-])
+@pytest.mark.parametrize(
+    "reference,fragment",
+    [
+        ({"entry": {}}, "task"),
+        ({"task": "countdown"}, "entry"),
+        ({"task": "countdown", "entry": {"metadata": "not a dict"}}, "metadata"),
+        ({"task": "countdown", "entry": {}, "extra": 1}, "extra"),
+    ],
+)
 def test_malformed_references_are_422(client, reference, fragment):
     reply = client.post("/v1/score", json={"items": [{"domain": "logic", "response": "x", "reference": reference}]})
     assert reply.status_code == 422 and fragment in reply.text
@@ -213,18 +235,21 @@ def test_game_of_life_halting_needs_the_right_word():
         assert verify("<answer>banana</answer>", reference).reward == 0.0
 
 
-@pytest.mark.parametrize("task,answer", [
-    ("spiral_matrix", "__import__('os').system('touch /tmp/prorl-pwned')"),
-    ("n_queens", "[open('/tmp/prorl-pwned', 'w')]"),
-    ("binary_matrix", "exec('import os')"),
-    ("string_insertion", "globals()"),
-    ("countdown", "exec(chr(105)+chr(109))"),
-    ("countdown", "(1).__class__"),
-    ("puzzle24", "lambda: 1"),
-    ("simple_integration", "x.__class__"),
-    ("intermediate_integration", "sympify(x)"),
-    ("polynomial_multiplication", "eval(x)"),
-])
+@pytest.mark.parametrize(
+    "task,answer",
+    [
+        ("spiral_matrix", "__import__('os').system('touch /tmp/prorl-pwned')"),
+        ("n_queens", "[open('/tmp/prorl-pwned', 'w')]"),
+        ("binary_matrix", "exec('import os')"),
+        ("string_insertion", "globals()"),
+        ("countdown", "exec(chr(105)+chr(109))"),
+        ("countdown", "(1).__class__"),
+        ("puzzle24", "lambda: 1"),
+        ("simple_integration", "x.__class__"),
+        ("intermediate_integration", "sympify(x)"),
+        ("polynomial_multiplication", "eval(x)"),
+    ],
+)
 def test_answers_never_run_as_code(task, answer, tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr("os.system", lambda *a: calls.append(a))
@@ -233,27 +258,30 @@ def test_answers_never_run_as_code(task, answer, tmp_path, monkeypatch):
     assert verdict.reward < 1.0 and not calls
 
 
-@pytest.mark.parametrize("task,answer,refused", [
-    ("countdown", "82 + 20 + 67 - 50", False),
-    ("countdown", "(8 - 2) * 4 / 1", False),
-    ("simple_integration", "-9*x**8/10 + 3*x**4/2 + C", False),
-    ("intermediate_integration", "2*(-10*x - 10)**(3/2)/3 + sin(x) + exp(x) + C", False),
-    ("polynomial_multiplication", "1638*x**6 + 1281*y**5 + 0.5*z", False),
-    ("countdown", "exec(chr(49))", True),
-    ("countdown", "print(1)", True),
-    ("countdown", "x.real", True),
-    ("countdown", "1 .real", True),
-    ("countdown", "'1'", True),
-    ("countdown", "__import__", True),
-    ("countdown", "a[0]", True),
-    ("countdown", "x if 1 else 2", True),
-    ("countdown", "9**9**9", True),
-    ("countdown", "9^(9)^9", True),
-    ("countdown", "2**10000", True),
-    ("countdown", "factorial(99999999)", True),
-    ("simple_integration", "x**3/3 + x**2 + C", False),
-    ("sudoku", "exec(chr(49))", False),  # its verifier never evaluates text
-])
+@pytest.mark.parametrize(
+    "task,answer,refused",
+    [
+        ("countdown", "82 + 20 + 67 - 50", False),
+        ("countdown", "(8 - 2) * 4 / 1", False),
+        ("simple_integration", "-9*x**8/10 + 3*x**4/2 + C", False),
+        ("intermediate_integration", "2*(-10*x - 10)**(3/2)/3 + sin(x) + exp(x) + C", False),
+        ("polynomial_multiplication", "1638*x**6 + 1281*y**5 + 0.5*z", False),
+        ("countdown", "exec(chr(49))", True),
+        ("countdown", "print(1)", True),
+        ("countdown", "x.real", True),
+        ("countdown", "1 .real", True),
+        ("countdown", "'1'", True),
+        ("countdown", "__import__", True),
+        ("countdown", "a[0]", True),
+        ("countdown", "x if 1 else 2", True),
+        ("countdown", "9**9**9", True),
+        ("countdown", "9^(9)^9", True),
+        ("countdown", "2**10000", True),
+        ("countdown", "factorial(99999999)", True),
+        ("simple_integration", "x**3/3 + x**2 + C", False),
+        ("sudoku", "exec(chr(49))", False),  # its verifier never evaluates text
+    ],
+)
 def test_expression_guard(task, answer, refused):
     assert (guard_answer(task, answer) is not None) == refused
 
@@ -287,20 +315,29 @@ def test_patched_eval_still_reads_lists():
 
 
 def test_overlong_answers_are_refused():
-    verdict = verify("<answer>" + "1" * (MAX_ANSWER_CHARS + 1) + "</answer>", {"task": "countdown", "entry": countdown_entry()})
+    verdict = verify(
+        "<answer>" + "1" * (MAX_ANSWER_CHARS + 1) + "</answer>", {"task": "countdown", "entry": countdown_entry()}
+    )
     assert verdict.status == "incorrect" and "refused" in verdict.detail
 
 
-@pytest.mark.parametrize("response", [
-    "<answer>" * 100_000,
-    "</answer>" * 100_000,
-    "<answer>" + "9" * 15_000 + "</answer>",
-    "<answer>" + "9**" * 3000 + "9</answer>",
-    "\\boxed{" * 50_000,
-])
+@pytest.mark.parametrize(
+    "response",
+    [
+        "<answer>" * 100_000,
+        "</answer>" * 100_000,
+        "<answer>" + "9" * 15_000 + "</answer>",
+        "<answer>" + "9**" * 3000 + "9</answer>",
+        "\\boxed{" * 50_000,
+    ],
+)
 def test_hostile_responses_get_a_verdict_through_http(client, response):
-    item = {"domain": "logic", "response": response, "reference": {"task": "countdown", "entry": countdown_entry()},
-            "options": {"timeout_s": 5}}
+    item = {
+        "domain": "logic",
+        "response": response,
+        "reference": {"task": "countdown", "entry": countdown_entry()},
+        "options": {"timeout_s": 5},
+    }
     result = client.post("/v1/score", json={"items": [item]}).json()["results"][0]
     assert result["reward"] < 1.0 and result["status"] in ("incorrect", "no_answer", "timeout")
 
@@ -308,10 +345,17 @@ def test_hostile_responses_get_a_verdict_through_http(client, response):
 def test_a_verifier_that_hangs_is_killed_and_the_next_item_is_scored(client):
     # intermediate_integration differentiates and simplifies the answer: this one takes sympy ~20 s
     slow_entry = entries("intermediate_integration", 1, seed=5)[0]
-    slow = {"domain": "logic", "reference": {"task": "intermediate_integration", "entry": slow_entry},
-            "response": "<answer>sin(x)**97*cos(x)**89*exp(sin(x))*log(x)**13 + C</answer>", "options": {"timeout_s": 1}}
+    slow = {
+        "domain": "logic",
+        "reference": {"task": "intermediate_integration", "entry": slow_entry},
+        "response": "<answer>sin(x)**97*cos(x)**89*exp(sin(x))*log(x)**13 + C</answer>",
+        "options": {"timeout_s": 1},
+    }
     entry = countdown_entry()
-    fine = {"domain": "logic", "response": f"<answer>{entry['answer']}</answer>",
-            "reference": {"task": "countdown", "entry": entry}}
+    fine = {
+        "domain": "logic",
+        "response": f"<answer>{entry['answer']}</answer>",
+        "reference": {"task": "countdown", "entry": entry},
+    }
     results = client.post("/v1/score", json={"items": [slow, fine]}).json()["results"]
     assert [r["status"] for r in results] == ["timeout", "correct"]

@@ -31,7 +31,6 @@ import pytest
 
 from tests.reward_service.verifiers.tables import check, table_params, verify
 
-
 # --------------------------------------------------------------------------
 # Response styles. Each wraps an answer (LaTeX source) the way models write.
 # --------------------------------------------------------------------------
@@ -88,19 +87,12 @@ def minerva(ans):
 
 def bold(ans):
     """Markdown answer line."""
-    return (
-        "### Solution\n\n"
-        "We compute each part separately and then combine the results.\n\n"
-        "**Answer:** $" + ans + "$"
-    )
+    return "### Solution\n\nWe compute each part separately and then combine the results.\n\n**Answer:** $" + ans + "$"
 
 
 def phrase(ans):
     """Plain prose ending, no box."""
-    return (
-        "Combining the two cases and simplifying, we conclude that the "
-        "answer is $" + ans + "$."
-    )
+    return "Combining the two cases and simplifying, we conclude that the answer is $" + ans + "$."
 
 
 # A few fixed responses reused by more than one case.
@@ -115,10 +107,7 @@ SELF_CORRECTION = (
 )
 
 # The same shape written without $ delimiters.
-SELF_CORRECTION_NO_DOLLARS = (
-    "3 + 2 = 5, so \\boxed{5}. Wait, I made an error, the answer is "
-    "\\boxed{10}."
-)
+SELF_CORRECTION_NO_DOLLARS = "3 + 2 = 5, so \\boxed{5}. Wait, I made an error, the answer is \\boxed{10}."
 
 # Reasoning trace that boxes a tentative answer, final answer after </think>.
 THINK_TENTATIVE = (
@@ -155,11 +144,7 @@ THINK_UNCLOSED_PHRASE = (
 )
 
 # Closed trace with nothing after it.
-THINK_NOTHING_AFTER = (
-    "<think>\n"
-    "2x + 1 = 11 gives x = 5, so the answer is \\boxed{5}.\n"
-    "</think>\n"
-)
+THINK_NOTHING_AFTER = "<think>\n2x + 1 = 11 gives x = 5, so the answer is \\boxed{5}.\n</think>\n"
 
 PMAT = r"\begin{pmatrix}1&2\\3&4\end{pmatrix}"
 
@@ -190,10 +175,8 @@ GROUPS = {
     # Response formats seen in the wild (the answer itself is simple).
     "styles": [
         # Minerva few-shot format, with and without inline math.
-        ("7", "Final Answer: The final answer is 7. I hope it is correct.",
-         "correct"),
-        ("7", "Final Answer: The final answer is 8. I hope it is correct.",
-         "incorrect"),
+        ("7", "Final Answer: The final answer is 7. I hope it is correct.", "correct"),
+        ("7", "Final Answer: The final answer is 8. I hope it is correct.", "incorrect"),
         (r"\frac{1}{2}", minerva(r"\frac{1}{2}"), "correct"),
         ("12", "The final answer is $\\boxed{12}$", "correct"),
         # Trailing period inside the box.
@@ -204,18 +187,18 @@ GROUPS = {
         ("17", "We count 17 lattice points.\n\n**Answer:** 17", "correct"),
         ("17", "We count 18 lattice points.\n\n**Answer:** 18", "incorrect"),
         # \dfrac and \left( \right) in the final answer.
-        (r"\left( 3, \frac{\pi}{2} \right)",
-         display_boxed(r"\left( 3, \dfrac{\pi}{2} \right)"), "correct"),
-        (r"\frac{3}{4}",
-         "<think>\nThree favourable outcomes out of four.\n</think>\n\n"
-         "The probability is $\\dfrac{3}{4}$.\n\n**Final Answer**\n"
-         "\\[\\boxed{\\dfrac{3}{4}}\\]",
-         "correct"),
+        (r"\left( 3, \frac{\pi}{2} \right)", display_boxed(r"\left( 3, \dfrac{\pi}{2} \right)"), "correct"),
+        (
+            r"\frac{3}{4}",
+            "<think>\nThree favourable outcomes out of four.\n</think>\n\n"
+            "The probability is $\\dfrac{3}{4}$.\n\n**Final Answer**\n"
+            "\\[\\boxed{\\dfrac{3}{4}}\\]",
+            "correct",
+        ),
         # \fbox instead of \boxed.
         ("9", "Squaring both sides gives $x = 9$, so $\\fbox{9}$.", "correct"),
         # Plain "the answer is" with no box.
-        ("36", "There are 6 choices for each die, so the answer is 36.",
-         "correct"),
+        ("36", "There are 6 choices for each die, so the answer is 36.", "correct"),
         # Nested braces in the box.
         (r"\frac{1}{1024}", boxed_cot(r"\frac{1}{2^{10}}"), "correct"),
     ],
@@ -253,8 +236,7 @@ GROUPS = {
         ("123456789", boxed_cot("123456788"), "incorrect"),
         ("0.001", boxed_cot("0.002"), "incorrect"),
         ("10^{-7}", boxed_cot(r"2 \times 10^{-7}"), "incorrect"),
-        ("1267650600228229401496703205376",
-         boxed_cot("1267650600228229401496703205377"), "incorrect"),
+        ("1267650600228229401496703205376", boxed_cot("1267650600228229401496703205377"), "incorrect"),
         (r"2^{-50}", boxed_cot(r"2^{-51}"), "incorrect"),
     ],
     # Radicals and their simplified forms.
@@ -293,10 +275,8 @@ GROUPS = {
         (r"12.5\%", boxed_cot("12.5"), "correct"),
         ("25", think(r"25 \%"), "correct"),
         ("50", boxed_cot(r"60\%"), "incorrect"),
-        (r"20\%", "The discount is 20% of the price.\n\n**Answer:** 20%",
-         "correct"),
-        ("40", "Out of 50 students, 20 passed, so the answer is 40%.",
-         "correct"),
+        (r"20\%", "The discount is 20% of the price.\n\n**Answer:** 20%", "correct"),
+        ("40", "Out of 50 students, 20 passed, so the answer is 40%.", "correct"),
     ],
     # Scientific notation.
     "scientific": [
@@ -348,16 +328,14 @@ GROUPS = {
         ("[0,1]", boxed_cot("(0,1)"), "incorrect"),
         ("[0,1)", boxed_cot("[0,1]"), "incorrect"),
         (r"(-\infty, 2)", boxed_cot(r"(-\infty,2)"), "correct"),
-        (r"(-\infty, -1) \cup (1, \infty)",
-         boxed_cot(r"(1,\infty)\cup(-\infty,-1)"), "correct"),
+        (r"(-\infty, -1) \cup (1, \infty)", boxed_cot(r"(1,\infty)\cup(-\infty,-1)"), "correct"),
         (r"[2, \infty)", boxed_cot(r"x \geq 2"), "correct"),
         (r"(2, \infty)", boxed_cot("x > 2"), "correct"),
         (r"(2, \infty)", boxed_cot(r"[2, \infty)"), "incorrect"),
         (r"\left[\frac{1}{2}, 3\right)", boxed_cot("[0.5, 3)"), "correct"),
         (r"(-\infty, \infty)", boxed_cot(r"\mathbb{R}"), "correct"),
         ("[-3, 5]", display_boxed(r"\left[-3, 5\right]"), "correct"),
-        (r"(-\infty, 0) \cup (0, \infty)", boxed_cot(r"(-\infty, \infty)"),
-         "incorrect"),
+        (r"(-\infty, 0) \cup (0, \infty)", boxed_cot(r"(-\infty, \infty)"), "incorrect"),
         ("[1, 4]", boxed_cot(r"1 \le x \le 4"), "correct"),
         ("[1, 4]", boxed_cot(r"[1, 5]"), "incorrect"),
     ],
@@ -376,25 +354,28 @@ GROUPS = {
     ],
     # Matrices and column vectors.
     "matrices": [
-        (PMAT, boxed_cot(r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}"),
-         "correct"),
+        (PMAT, boxed_cot(r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}"), "correct"),
         (PMAT, boxed_cot(r"\begin{bmatrix}1&2\\3&4\end{bmatrix}"), "correct"),
-        (PMAT, boxed_cot(r"\begin{pmatrix}1&3\\2&4\end{pmatrix}"),
-         "incorrect"),
-        (r"\begin{pmatrix}\frac{1}{2}\\1\end{pmatrix}",
-         boxed_cot(r"\begin{pmatrix}0.5\\1\end{pmatrix}"), "correct"),
-        (r"\begin{pmatrix}1\\2\end{pmatrix}",
-         boxed_cot(r"\begin{pmatrix}2\\1\end{pmatrix}"), "incorrect"),
-        (r"\begin{pmatrix}1&0\\0&1\end{pmatrix}",
-         boxed_cot(r"\begin{pmatrix}1&0\\0&-1\end{pmatrix}"), "incorrect"),
-        (r"\begin{pmatrix} 2 & -1 \\ 0 & 3 \end{pmatrix}",
-         display_boxed(r"\left(\begin{array}{cc} 2 & -1 \\ 0 & 3 "
-                       r"\end{array}\right)"),
-         "correct"),
-        (r"\begin{pmatrix}\sqrt{2}/2 \\ \sqrt{2}/2\end{pmatrix}",
-         boxed_cot(r"\begin{pmatrix}\frac{1}{\sqrt{2}} \\ "
-                   r"\frac{1}{\sqrt{2}}\end{pmatrix}"),
-         "correct"),
+        (PMAT, boxed_cot(r"\begin{pmatrix}1&3\\2&4\end{pmatrix}"), "incorrect"),
+        (r"\begin{pmatrix}\frac{1}{2}\\1\end{pmatrix}", boxed_cot(r"\begin{pmatrix}0.5\\1\end{pmatrix}"), "correct"),
+        (r"\begin{pmatrix}1\\2\end{pmatrix}", boxed_cot(r"\begin{pmatrix}2\\1\end{pmatrix}"), "incorrect"),
+        (r"\begin{pmatrix}1&0\\0&1\end{pmatrix}", boxed_cot(r"\begin{pmatrix}1&0\\0&-1\end{pmatrix}"), "incorrect"),
+        (
+            r"\begin{pmatrix} 2 & -1 \\ 0 & 3 \end{pmatrix}",
+            display_boxed(
+                r"\left(\begin{array}{cc} 2 & -1 \\ 0 & 3 "
+                r"\end{array}\right)"
+            ),
+            "correct",
+        ),
+        (
+            r"\begin{pmatrix}\sqrt{2}/2 \\ \sqrt{2}/2\end{pmatrix}",
+            boxed_cot(
+                r"\begin{pmatrix}\frac{1}{\sqrt{2}} \\ "
+                r"\frac{1}{\sqrt{2}}\end{pmatrix}"
+            ),
+            "correct",
+        ),
     ],
     # Equations: "x = 3" answers a question whose gold is 3, and equations
     # of curves compare as equations.
@@ -464,16 +445,13 @@ GROUPS = {
         ("3x+4y+14=0", boxed_cot("3x-y+13=0"), "incorrect"),
         # Tiny values: different numbers, not "equal within tolerance".
         (r"\frac{1}{2^{100}}", boxed_cot(r"\frac{1}{2^{99}}"), "incorrect"),
-        (r"\left(\frac{1}{2}\right)^{100}",
-         boxed_cot(r"\left(\frac{1}{2}\right)^{101}"), "incorrect"),
+        (r"\left(\frac{1}{2}\right)^{100}", boxed_cot(r"\left(\frac{1}{2}\right)^{101}"), "incorrect"),
         (r"\frac{1}{100!}", boxed_cot(r"\frac{1}{101!}"), "incorrect"),
         (r"\frac{1}{10^{20}}", boxed_cot(r"\frac{2}{10^{20}}"), "incorrect"),
         ("e^{-100}", boxed_cot("e^{-101}"), "incorrect"),
         # Hedged answers name two values; that is not the gold answer.
-        ("5", "It depends on the parity, so the answer is either 5 or 6.",
-         "incorrect"),
-        ("5", "Both cases are possible, so the answer is 5 or 6.",
-         "incorrect"),
+        ("5", "It depends on the parity, so the answer is either 5 or 6.", "incorrect"),
+        ("5", "Both cases are possible, so the answer is 5 or 6.", "incorrect"),
         # A sentence-ending period inside the box is punctuation.
         ("0", "The remainder is therefore $\\boxed{0.}$", "correct"),
         ("3.5", "So the mean is $\\boxed{3.5.}$", "correct"),
@@ -493,18 +471,19 @@ GROUPS = {
         ("5", THINK_UNCLOSED_PHRASE, "no_answer"),
         ("5", THINK_NOTHING_AFTER, "no_answer"),
         # Two think blocks; the box between them is not the final answer.
-        ("9",
-         "<think>\nFirst attempt.\n</think>\nSo $\\boxed{3}$.\n<think>\n"
-         "Hmm, that was the square root, the question asks for the "
-         "square.\n</think>\nThe answer is $\\boxed{9}$.",
-         "correct"),
+        (
+            "9",
+            "<think>\nFirst attempt.\n</think>\nSo $\\boxed{3}$.\n<think>\n"
+            "Hmm, that was the square root, the question asks for the "
+            "square.\n</think>\nThe answer is $\\boxed{9}$.",
+            "correct",
+        ),
     ],
     # Responses with no final answer at all.
     "no_answer": [
         ("5", "", "no_answer"),
         ("5", "I'm not sure how to approach this problem.", "no_answer"),
-        ("5", "Let's set up the equation. We have $2x + 1 = 11$, so",
-         "no_answer"),
+        ("5", "Let's set up the equation. We have $2x + 1 = 11$, so", "no_answer"),
     ],
 }
 
@@ -526,19 +505,16 @@ EXTRACTION_CASES = [
     # Boxes, nested braces, last box wins.
     (boxed_cot(r"\frac{1}{2}"), r"\frac{1}{2}"),
     (r"Thus $\boxed{\frac{\sqrt{3}}{2}}$.", r"\frac{\sqrt{3}}{2}"),
-    (r"In polar form: $\boxed{\left(1, \frac{\pi}{2}\right)}$",
-     r"\frac{\pi}{2}"),
+    (r"In polar form: $\boxed{\left(1, \frac{\pi}{2}\right)}$", r"\frac{\pi}{2}"),
     (r"So $\boxed{\frac{1}{2^{10}}}$.", r"\frac{1}{2^{10}}"),
     (r"The side is $\fbox{7}$.", "7"),
     (SELF_CORRECTION, "10"),
-    ("Candidates: $\\boxed{3}$ and then $\\boxed{4}$; only the second "
-     "survives, so $\\boxed{4}$.", "4"),
+    ("Candidates: $\\boxed{3}$ and then $\\boxed{4}$; only the second survives, so $\\boxed{4}$.", "4"),
     (display_boxed("42"), "42"),
     (r"Therefore $\boxed{x = 4}$.", "4"),
     (boxed_cot(r"5\text{ cm}"), "5"),
     # A box beats an earlier answer phrase.
-    ("At first I thought the answer is 3, but rechecking gives "
-     "$\\boxed{8}$.", "8"),
+    ("At first I thought the answer is 3, but rechecking gives $\\boxed{8}$.", "8"),
     # Answer phrases without a box.
     ("Final Answer: The final answer is 7. I hope it is correct.", "7"),
     (minerva(r"\frac{1}{2}"), r"\frac{1}{2}"),
@@ -567,8 +543,7 @@ EXTRACTION_CASES = [
 EXTRACTION_IDS = [f"extract-{i}" for i in range(len(EXTRACTION_CASES))]
 
 
-@pytest.mark.parametrize("response,expected", EXTRACTION_CASES,
-                         ids=EXTRACTION_IDS)
+@pytest.mark.parametrize("response,expected", EXTRACTION_CASES, ids=EXTRACTION_IDS)
 def test_extraction(response, expected):
     # The gold is irrelevant here; only the status class and text matter.
     v = verify(response, {"answer": "0"})

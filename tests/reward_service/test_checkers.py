@@ -5,7 +5,8 @@ import asyncio
 
 import pytest
 
-from reward_service.pool import Job, WorkerPool
+from reward_service.checkers import CheckerPool
+from reward_service.scoring import Job
 from reward_service.turns import Turns
 
 
@@ -24,7 +25,7 @@ def _math(answer: str, timeout_s: float = 5.0) -> Job:
 
 @pytest.fixture(scope="module")
 def pool():
-    pool = WorkerPool(1)
+    pool = CheckerPool(1)
     pool.start()
     yield pool
     pool.close()
@@ -46,7 +47,9 @@ async def _finish_order(pool, first: list[Job], second: list[Job]) -> list[str]:
 
 def test_a_one_item_request_is_not_queued_behind_a_big_batch(pool):
     # 400 items in chunks of 16 on one worker: first in first out would finish the big one first.
-    order, big = asyncio.run(_finish_order(pool, [_math("0.5")] * 400, [_math("1/2")]))
+    # Each item is a different answer (n/2n), so no cache makes the big batch over before the
+    # one-item request, sent 50 ms later, arrives.
+    order, big = asyncio.run(_finish_order(pool, [_math(f"{n}/{2 * n}") for n in range(1, 401)], [_math("1/2")]))
     assert order == ["second", "first"]
     assert {v.status for v, _ in big} == {"correct"}
 
