@@ -17,7 +17,7 @@ import time
 
 from reward_service.config import Settings
 from reward_service.sandbox.warm_pool import SandboxPool
-from reward_service.scoring import Job
+from reward_service.scoring import Job, settle
 
 WORKLOADS = {
     "trivial": "a, b = map(int, input().split())\nprint(a + b + {k} - {k})",
@@ -43,7 +43,8 @@ async def measure(pool: SandboxPool, work: list[Job], concurrency: int) -> tuple
     async def one(job: Job) -> None:
         async with gate:
             start = time.perf_counter()
-            [(verdict, _)] = await pool.run([job])
+            [(outcome, _)] = await pool.run([job])
+            verdict = settle(outcome)  # what a verifier raised, as the service would report it
             latencies.append(time.perf_counter() - start)
             if verdict.reward != 1.0:
                 raise SystemExit(f"a benchmark submission failed: {verdict}")

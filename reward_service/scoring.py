@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from pydantic import ValidationError
+
 from reward_service import metrics
 from reward_service.config import Settings
 from reward_service.schemas import Item, Result
@@ -28,8 +30,8 @@ _UNCLOSED = "<think> was opened but never closed; no final answer to grade"
 
 @dataclass(frozen=True)
 class Job:
-    """One item as an executor runs it: `text` is the graded part of the response (after the
-    `</think>` rule), `options` the domain's options plus the server's limits."""
+    """One item as an executor runs it: `text` is the response (`score_jobs` hands executors the
+    graded part, after the `</think>` rule), `options` the domain's options plus the server's limits."""
 
     domain: str
     text: str
@@ -107,7 +109,8 @@ async def score_jobs(jobs: Sequence[Job], executors: Mapping[str, Executor]) -> 
         try:
             done = await executors[name].run([graded[i] for i in indices])
         except Exception as exc:  # the executor itself failed: each of its jobs gets the error
-            done = [(exc, 0.0)] * len(indices)
+            failed = base.error(f"the {name} executor failed: {type(exc).__name__}: {str(exc)[:300]}")
+            done = [(failed, 0.0)] * len(indices)
         for index, outcome in zip(indices, done):
             outcomes[index] = outcome
 
@@ -151,23 +154,35 @@ async def score_items(
     with load.holding_items(len(unique_jobs)):
         scored = await score_jobs(unique_jobs, executors)
 
-    for job, (verdict, elapsed) in zip(unique_jobs, scored):
-        metrics.ITEM_SECONDS.labels(job.domain).observe(elapsed)
-        if verdict.status == "timeout":
+    unique_results = [_result(verdict, elapsed) for verdict, elapsed in scored]
+    for job, result in zip(unique_jobs, unique_results):
+        metrics.ITEM_SECONDS.labels(job.domain).observe(result.elapsed_ms / 1000)
+        if result.status == "timeout":
             metrics.TIMEOUTS.labels(job.domain).inc()
     results = []
     for item, slot in zip(items, slots):
-        verdict, elapsed = scored[slot]
-        metrics.ITEMS.labels(item.domain, verdict.status).inc()
-        results.append(
-            Result(
-                id=item.id,
-                reward=verdict.reward,
-                status=verdict.status,
-                extracted=verdict.extracted,
-                detail=verdict.detail,
-                elapsed_ms=round(elapsed * 1000, 3),
-                tests=verdict.tests,
-            )
-        )
+        result = unique_results[slot]
+        metrics.ITEMS.labels(item.domain, result.status).inc()
+        results.append(result.model_copy(update={"id": item.id}))  # the id as validated with its item
     return results
+
+
+def _result(verdict: base.Verdict, elapsed: float) -> Result:
+    """The wire result of a verdict (its id still to set). A verdict the wire model refuses (a
+    verifier bug: a reward past 1, a test outcome not in the list) is that item's error."""
+    elapsed_ms = round(elapsed * 1000, 3)
+    try:
+        return Result(
+            id=None,
+            reward=verdict.reward,
+            status=verdict.status,
+            extracted=verdict.extracted,
+            detail=verdict.detail,
+            elapsed_ms=elapsed_ms,
+            tests=verdict.tests,
+        )
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(map(str, first["loc"]))
+        detail = f"the verifier returned a malformed verdict ({where}: {first['msg']})"[:500]
+        return Result(id=None, reward=0.0, status="error", extracted=None, detail=detail, elapsed_ms=elapsed_ms)

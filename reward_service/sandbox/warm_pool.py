@@ -274,7 +274,10 @@ class SandboxPool:
             return await self._broken_twice(trouble, program), elapsed
         if result is None:
             return base.error(trouble.detail, program[:2000]), elapsed
-        return code.verdict(result, program), elapsed
+        try:
+            return code.verdict(result, program), elapsed
+        except (KeyError, TypeError, ValueError) as exc:  # the runner's answer, not the program, is at fault
+            return base.error(f"the sandbox sent a malformed result ({exc!r})", program[:2000]), elapsed
 
     @property
     def max_memory_mb(self) -> int:

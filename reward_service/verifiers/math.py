@@ -138,8 +138,11 @@ def _decimal_comma(number: str, other: str) -> str:
 
 
 def _solutions(answer: str) -> list[str]:
-    """A list's items with labels off: `a=4,\\,-8,\\,-10` -> ["4", "-8", "-10"]."""
-    return [normalize(_LABEL.sub("", strip_spacing(item))) for item in top_level_items(answer)]
+    """A list's items, labels off when they name one unknown: `a=4,\\,-8,\\,-10` -> ["4", "-8", "-10"]
+    (the roots of one variable). Distinct labels (`a=2, b=3`) name different quantities: they stay."""
+    items = [strip_spacing(item) for item in top_level_items(answer)]
+    labels = {label.group(0).split("=")[0].strip() for label in map(_LABEL.match, items) if label}
+    return [normalize(_LABEL.sub("", item) if len(labels) <= 1 else item) for item in items]
 
 
 def _same_multiset(gold: list[str], answer: list[str], boxed: bool) -> bool:
@@ -160,7 +163,7 @@ def _same_multiset(gold: list[str], answer: list[str], boxed: bool) -> bool:
 def _grade(gold: str, answer: str, boxed: bool) -> base.Verdict:
     if normalize(answer) == normalize(gold):
         return base.correct(answer, "same answer as the reference")
-    gold, answer = _decimal_comma(gold, answer), _decimal_comma(answer, gold)
+    answer = _decimal_comma(answer, gold)  # a model's European decimal; in a gold, a comma lists
     gold_mod, mod = modulus(gold), modulus(answer)
     if gold_mod and mod and gold_mod != mod:
         return base.incorrect(answer, f"modulo {mod}, the reference is modulo {gold_mod}")

@@ -5,6 +5,7 @@ the sandbox runner and Dockerfiles included, are what is tested)."""
 import os
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,6 +22,9 @@ pytestmark = pytest.mark.slow
 
 
 def _run(*args, timeout: float = 600, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    # Outside the checkout: `python -c` and `-m` put the working folder first on sys.path, and the
+    # venvs must run the wheel's modules, not this checkout's.
+    kwargs.setdefault("cwd", tempfile.gettempdir())
     return subprocess.run(
         [str(a) for a in args],
         capture_output=True,
@@ -82,7 +86,8 @@ def test_the_service_alone_scores_all_five_domains_without_torch(halves, tmp_pat
     service = halves["service"]
     assert _cannot_import(service, "torch") and _cannot_import(service, "transformers")
     env = {"REWARD_SANDBOX_ENABLED": "true", "REWARD_SANDBOX_POOL_SIZE": "1", "REWARD_POOL_SIZE": "2"}
-    with LocalServer("--log-level", "warning", env=env, python=str(service / "python")) as server:
+    # cwd: `python -m prorl` would take this checkout's modules from the working folder, not the wheel's.
+    with LocalServer("--log-level", "warning", env=env, python=str(service / "python"), cwd=tmp_path) as server:
         with httpx.Client(base_url=server.url, timeout=120) as http:
             wait_code_ready(http)  # the installed wheel computes the same sandbox tags as the checkout
             for domain in SAMPLE_DOMAINS:

@@ -8,7 +8,7 @@ import pytest
 
 from reward_service.config import Settings
 from reward_service.sandbox.warm_pool import SandboxPool
-from reward_service.scoring import Job, Raised, check, score_item, score_jobs, settle
+from reward_service.scoring import Job, Raised, check, score_item, score_items, score_jobs, settle
 from reward_service.verifiers import base, code
 
 STDIO = {"tests": [{"stdin": "1 2\n", "stdout": "3\n"}, {"stdin": "40 2\n", "stdout": "42\n"}]}
@@ -104,7 +104,7 @@ def test_an_executor_that_fails_outright_fails_only_its_own_items():
     jobs = [code_job(program(ADD)), Job("math", "\\boxed{2}", {"answer": "2"}, {"max_answer_chars": 1000}, 5.0)]
     scored = asyncio.run(score_jobs(jobs, {"sandbox": Broken(), "checkers": Checkers()}))
     assert [v.status for v, _ in scored] == ["error", "correct"]
-    assert scored[0][0].detail == "verifier failed: OSError: the executor is gone"
+    assert scored[0][0].detail == "the sandbox executor failed: OSError: the executor is gone"
 
 
 @pytest.mark.parametrize(
@@ -117,3 +117,18 @@ def test_an_executor_that_fails_outright_fails_only_its_own_items():
 )
 def test_settle(outcome, status):
     assert settle(outcome).status == status
+
+
+def test_a_verdict_the_wire_model_refuses_is_that_items_error_not_a_500():
+    from reward_service.admission import Load
+    from reward_service.schemas import Item
+
+    class Odd:
+        async def run(self, jobs):
+            bad = base.Verdict("correct", 1.0, "p", "1/1", ({"outcome": "crashed", "time_ms": 1.0, "detail": ""},))
+            return [(bad if "odd" in job.text else base.correct("2"), 0.0) for job in jobs]
+
+    items = [Item(id=i, domain="math", response=text, reference={"answer": "2"}) for i, text in enumerate(["odd", "2"])]
+    results = asyncio.run(score_items(items, Settings(), {"checkers": Odd()}, Load(100, 2**20)))
+    assert [(r.id, r.status) for r in results] == [(0, "error"), (1, "correct")]
+    assert results[0].detail.startswith("the verifier returned a malformed verdict (tests.0.outcome:")

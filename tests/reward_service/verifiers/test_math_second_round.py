@@ -116,6 +116,11 @@ GROUPS = {
         ("1, 1, 2", box("1, 2"), "incorrect"),
         ("1, 2", box("1, 2, 2"), "incorrect"),
         ("(1, 2)", box("(2, 1)"), "incorrect"),
+        # Distinct labels name different quantities: they are not roots to reorder.
+        ("a=2, b=3, c=2", box("a=2, b=2, c=3"), "incorrect"),
+        ("x=1, y=2, z=1", box("x=1, y=1, z=2"), "incorrect"),
+        ("a=2, b=3, c=2", box("a=2, b=3, c=2"), "correct"),
+        ("x=3, x=2, x=2", box("x=2, x=2, x=3"), "correct"),
         ("(1, 2), (3, 4)", box("(3, 4), (1, 2)"), "correct"),
         ("(1, 2), (3, 4)", box("(3, 4), (1, 2), (3,4)"), "correct"),
         ("(1, 2), (3, 4)", box("(2, 1), (3, 4)"), "incorrect"),
@@ -125,7 +130,9 @@ GROUPS = {
         ("2.74", box("2,74"), "correct"),
         ("2.74", box("2,75"), "incorrect"),
         ("1000.99", box("1000,99"), "correct"),
-        ("1,22", box("1.22"), "correct"),
+        ("1,22", box("1.22"), "incorrect"),  # in a gold a comma lists: the solutions 1 and 22
+        ("2,5", box("2.5"), "incorrect"),
+        ("1.22", box("1,22"), "correct"),
         ("0.111", box("0,111"), "correct"),
         ("1500", box("1,500"), "correct"),
         ("1.5", box("1,500"), "incorrect"),
