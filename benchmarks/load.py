@@ -25,7 +25,6 @@ import asyncio
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -35,6 +34,8 @@ from dataclasses import dataclass, field
 import httpx
 import orjson
 import psutil
+
+from reward_service.local import stop_process
 
 sys.path.insert(0, os.path.dirname(__file__))
 from bench_math import _pct, start_server  # noqa: E402
@@ -315,14 +316,7 @@ def serve(args, env: dict | None = None):
 
 def stop(proc) -> None:
     """Ends a server that `serve` started (nothing for --url)."""
-    if proc is None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_process(proc, grace_s=60)
 
 
 def run_against_server(args, run) -> dict:

@@ -10,7 +10,7 @@ import time
 
 import httpx
 
-__all__ = ["LocalServer", "free_port"]
+__all__ = ["LocalServer", "free_port", "stop_process"]
 
 
 def free_port() -> int:
@@ -18,6 +18,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_process(proc: subprocess.Popen | None, grace_s: float = 30.0) -> None:
+    """SIGTERM (`prorl serve` drains), then SIGKILL after `grace_s`; nothing when it has ended."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 class LocalServer:
@@ -73,14 +85,7 @@ class LocalServer:
 
     def stop(self) -> None:
         """SIGTERM (it drains), then SIGKILL after 30 s."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
 
     def __enter__(self) -> "LocalServer":
         return self.start() if self.proc is None else self

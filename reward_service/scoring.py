@@ -23,7 +23,18 @@ from reward_service.schemas import Item, Result
 from reward_service.verifiers import DOMAINS, base, get_domain
 from reward_service.verifiers.text import final_text
 
-__all__ = ["Job", "Raised", "Outcome", "Executor", "check", "settle", "score_item", "score_jobs", "score_items"]
+__all__ = [
+    "Job",
+    "Raised",
+    "Outcome",
+    "Executor",
+    "graded",
+    "check",
+    "settle",
+    "score_item",
+    "score_jobs",
+    "score_items",
+]
 
 _UNCLOSED = "<think> was opened but never closed; no final answer to grade"
 
@@ -83,31 +94,32 @@ def settle(outcome: base.Verdict | Raised | BaseException) -> base.Verdict:
     return base.error(f"verifier failed: {raised.kind}: {raised.message}")  # a verifier bug or odd input
 
 
+def graded(job: Job) -> Job | base.Verdict:
+    """The `</think>` rule, for every domain: the job with the graded part of its response as its
+    text, or `no_answer` when the reasoning never closed (nothing to grade, nothing to run)."""
+    text = final_text(job.text)
+    return base.no_answer(_UNCLOSED) if text is None else replace(job, text=text)
+
+
 def score_item(domain: str, response: str, reference: dict, options: dict) -> base.Verdict:
     """One checker-domain item in this process, by the same rules as the service (tests, warm-up)."""
-    text = final_text(response)
-    if text is None:
-        return base.no_answer(_UNCLOSED)
-    return settle(check(Job(domain, text, reference, options, 0.0)))
+    job = graded(Job(domain, response, reference, options, 0.0))
+    return job if isinstance(job, base.Verdict) else settle(check(job))
 
 
 async def score_jobs(jobs: Sequence[Job], executors: Mapping[str, Executor]) -> list[tuple[base.Verdict, float]]:
     """(verdict, seconds) for each job, in order: the `</think>` rule, then each job on its
     domain's executor (executors run concurrently), whatever they raised settled per item."""
-    outcomes: list[Outcome | None] = [None] * len(jobs)
-    graded: list[Job | None] = [None] * len(jobs)
+    ready = [graded(job) for job in jobs]  # each job after the </think> rule, or its no_answer
+    outcomes: list[Outcome | None] = [(job, 0.0) if isinstance(job, base.Verdict) else None for job in ready]
     groups: dict[str, list[int]] = {}
-    for index, job in enumerate(jobs):
-        text = final_text(job.text)
-        if text is None:
-            outcomes[index] = (base.no_answer(_UNCLOSED), 0.0)
-            continue
-        graded[index] = replace(job, text=text)
-        groups.setdefault(DOMAINS[job.domain].executor, []).append(index)
+    for index, job in enumerate(ready):
+        if isinstance(job, Job):
+            groups.setdefault(DOMAINS[job.domain].executor, []).append(index)
 
     async def run(name: str, indices: list[int]) -> None:
         try:
-            done = await executors[name].run([graded[i] for i in indices])
+            done = await executors[name].run([ready[i] for i in indices])
         except Exception as exc:  # the executor itself failed: each of its jobs gets the error
             failed = base.error(f"the {name} executor failed: {type(exc).__name__}: {str(exc)[:300]}")
             done = [(failed, 0.0)] * len(indices)

@@ -21,7 +21,7 @@ from reward_service.app import create_app  # noqa: E402
 from reward_service.config import Settings  # noqa: E402
 
 # free_port is imported from here by the tests.
-from reward_service.local import LocalServer, free_port  # noqa: E402, F401
+from reward_service.local import LocalServer, free_port, stop_process  # noqa: E402, F401
 
 
 def wait_ready(get, timeout: float = 60) -> None:
@@ -55,11 +55,7 @@ def start_server(port: int, *args: str, env: dict | None = None) -> subprocess.P
 
 def stop_servers(procs: list[subprocess.Popen]) -> None:
     for proc in procs:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 @pytest.fixture

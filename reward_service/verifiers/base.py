@@ -10,11 +10,27 @@ from typing import get_args
 from reward_service.config import Settings
 from reward_service.schemas import Status
 
-__all__ = ["Verdict", "STATUSES", "correct", "incorrect", "no_answer", "timeout", "error"]
+__all__ = [
+    "Verdict",
+    "STATUSES",
+    "MAX_ANSWER_CHARS",
+    "answer_limit",
+    "correct",
+    "incorrect",
+    "no_answer",
+    "timeout",
+    "error",
+]
 
 STATUSES: tuple[str, ...] = get_args(Status)  # the wire's list (reward_service.schemas)
 # The longest final answer graded when options carry none (the service always passes REWARD_MAX_ANSWER_CHARS).
 MAX_ANSWER_CHARS: int = Settings.model_fields["max_answer_chars"].default
+
+
+def answer_limit(options: dict | None) -> int:
+    """The longest final answer to grade: the server's REWARD_MAX_ANSWER_CHARS, which it puts in
+    every item's options, else the default (a verifier called directly, as in the tests)."""
+    return int((options or {}).get("max_answer_chars", MAX_ANSWER_CHARS))
 
 
 @dataclass(frozen=True)

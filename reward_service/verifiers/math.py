@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -53,7 +53,8 @@ _ZERO_COMMA = re.compile(r"-?0,\d+")
 _LABEL = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?\s*=\s*")
 _MAX_ITEMS = 12  # longest list matched item by item
 _MATH_DELIMITER = re.compile(r"(?<!\\)\$")
-EXTRACTIONS = ("strict", "lenient")
+Extraction = Literal["strict", "lenient"]
+EXTRACTIONS: tuple[str, ...] = get_args(Extraction)
 
 
 class Reference(BaseModel):
@@ -66,7 +67,7 @@ class Reference(BaseModel):
 class Options(ItemOptions):
     """What a math item's `options` may hold."""
 
-    extraction: Literal["strict", "lenient"] = Field(
+    extraction: Extraction = Field(
         default="strict",
         description="Where the final answer is read. 'strict': the last \\boxed{}, <answer> tag, "
         "'#### n' line or final-answer phrase, else no_answer. 'lenient' (as Math-Verify's "
@@ -88,7 +89,6 @@ def _strip_gold(gold: str) -> str:
 def verify(text: str, reference: dict, options: dict | None = None) -> base.Verdict:
     """Grade `text` (the graded part of a response) against `reference["answer"]`."""
     options = options or {}
-    max_chars = int(options.get("max_answer_chars", base.MAX_ANSWER_CHARS))
     extraction = options.get("extraction", "strict")
     if extraction not in EXTRACTIONS:
         return base.error(f"unknown extraction {extraction!r} in options; valid: {', '.join(EXTRACTIONS)}")
@@ -98,7 +98,7 @@ def verify(text: str, reference: dict, options: dict | None = None) -> base.Verd
         where = "math expression" if extraction == "lenient" else "\\boxed{} answer or final-answer phrase"
         return base.no_answer(f"no {where} found")
     answer, boxed = found
-    refused = refusal(answer, max_chars)
+    refused = refusal(answer, base.answer_limit(options))
     if refused:
         return base.timeout(refused, extracted=answer[:200])
     gold_letter, gold_value = split_choice(gold)

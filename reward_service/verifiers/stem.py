@@ -111,7 +111,7 @@ def verify(text: str, reference: dict, options: dict | None = None) -> base.Verd
     if gold is not None and quantity is not None:
         same, detail = _compare(quantity, gold, ref.tolerance)
         return (base.correct if same else base.incorrect)(answer[:200], detail)
-    refused = refusal(answer, int((options or {}).get("max_answer_chars", base.MAX_ANSWER_CHARS)))
+    refused = refusal(answer, base.answer_limit(options))
     if refused:
         return base.timeout(refused, extracted=answer[:200])
     gold = gold or read_expression(ref.answer, numeric_value)
