@@ -35,9 +35,10 @@ def main() -> None:
 
     from trainer.config import TrainConfig
     from trainer.data import arithmetic_rows, prompt_ids
+    from trainer.groups import Sample
     from trainer.model import device_and_dtype, load_policy, load_tokenizer, resolve_model
     from trainer.rollout import SamplingConfig, make_engine
-    from trainer.train import Sample, _optimizer, update
+    from trainer.update import make_optimizer, update
 
     device, dtype = device_and_dtype(args.device)
     if args.config_only:
@@ -64,6 +65,7 @@ def main() -> None:
         policy,
         tokenizer,
         path,
+        dtype=dtype,
         seed=0,
         max_model_len=1024,
         gpu_memory_utilization=config.vllm_gpu_memory_utilization,
@@ -89,7 +91,7 @@ def main() -> None:
         for p, group in zip(prompts, outs)
         for i, c in enumerate(group)
     ]
-    optimizer = _optimizer(policy, config)
+    optimizer = make_optimizer(policy, config)
     update(policy, None, optimizer, samples[: args.micro_batch], config, tokenizer.pad_token_id, 0)  # warm-up
     if device.type == "cuda":
         torch.cuda.synchronize()

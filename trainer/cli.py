@@ -7,12 +7,16 @@ import argparse
 import json
 import logging
 import os
+import shlex
+import sys
 from contextlib import ExitStack
 
 __all__ = ["add_commands"]
 
 
 def _train(args: argparse.Namespace) -> None:
+    if args.nproc and "WORLD_SIZE" not in os.environ:
+        _torchrun(args)  # does not return
     from trainer.config import load_config
     from trainer.train import train
 
@@ -21,6 +25,31 @@ def _train(args: argparse.Namespace) -> None:
     if result["after"]:
         before, after = (_shown(result[when].get("pass@1")) for when in ("before", "after"))
         print(f"held-out pass@1: {before} -> {after} after {result['step']} steps")
+
+
+def torchrun_command(args: argparse.Namespace) -> list[str]:
+    """The torchrun command line `prorl train --nproc N ...` stands for: N ranks on this node, one
+    node alone (`--standalone`) or one of --nnodes meeting at a c10d rendezvous (--rdzv-endpoint),
+    each rank running `python -m prorl train` with the same config, resume flag and overrides."""
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(args.nproc)]
+    if args.rdzv_endpoint:
+        command += ["--nnodes", args.nnodes, "--rdzv_backend", "c10d", "--rdzv_endpoint", args.rdzv_endpoint]
+        command += ["--rdzv_id", args.rdzv_id]
+    elif args.nnodes != "1":
+        raise SystemExit(
+            "prorl train: --nnodes above 1 needs --rdzv-endpoint HOST:PORT (the rendezvous every node joins)"
+        )
+    else:
+        command.append("--standalone")
+    command += ["-m", "prorl", "train"]
+    command += (["--config", args.config] if args.config else []) + (["--resume"] if args.resume else [])
+    return command + list(args.overrides)
+
+
+def _torchrun(args: argparse.Namespace) -> None:
+    command = torchrun_command(args)
+    logging.getLogger("prorl.train").info("launching %s", shlex.join(command))
+    os.execv(command[0], command)
 
 
 class _HelpWithConfig(argparse.Action):
@@ -86,6 +115,7 @@ def _eval(args: argparse.Namespace) -> None:
             policy,
             tokenizer,
             path,
+            dtype=policy.dtype,
             seed=args.seed,
             max_model_len=4096 + args.max_tokens,
             gpu_memory_utilization=defaults["vllm_gpu_memory_utilization"],
@@ -256,6 +286,15 @@ def add_commands(sub) -> None:
     )
     train.add_argument("--config", help="YAML config (configs/demo.yaml, configs/prorl.yaml)")
     train.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in output_dir")
+    train.add_argument(
+        "--nproc",
+        type=int,
+        default=0,
+        help="train on N ranks of this node (runs torchrun; FSDP2-sharded); 0 = one process, no torchrun",
+    )
+    train.add_argument("--nnodes", default="1", help="with --nproc: nodes of the job, e.g. 2 or 1:4 (elastic)")
+    train.add_argument("--rdzv-endpoint", default="", help="with --nnodes > 1: HOST:PORT of the c10d rendezvous")
+    train.add_argument("--rdzv-id", default="prorl", help="with --rdzv-endpoint: the job's id, the same on every node")
     train.add_argument(
         "overrides", nargs="*", metavar="key=value", help="config overrides, e.g. lr=1e-5 steps=100 (keys below)"
     )

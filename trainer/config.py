@@ -87,6 +87,9 @@ class TrainConfig:
     vllm_gpu_memory_utilization: float = field(
         default=0.3, metadata={"help": "GPU memory share for vLLM; the policy and optimizer use the rest"}
     )
+    vllm_sleep_mode: bool = field(
+        default=True, metadata={"help": "vLLM frees its GPU memory while the policy trains (CUDA only)"}
+    )
     vllm_enforce_eager: bool = field(
         default=False, metadata={"help": "vLLM without CUDA graphs: slower, starts faster, less memory"}
     )
@@ -165,6 +168,10 @@ class TrainConfig:
         default=True, metadata={"help": "write TensorBoard events under <output_dir>/tensorboard"}
     )
     wandb_project: str = field(default="", metadata={"help": "log to this wandb project; empty = no wandb"})
+    dist_timeout_s: float = field(
+        default=1800.0,
+        metadata={"help": "on N ranks: a rank waiting this long at a collective stops the job (a rank died)"},
+    )
     device: str = field(
         default="", metadata={"help": 'torch device, e.g. "cuda:1"; empty = cuda if available, else cpu'}
     )
@@ -210,6 +217,8 @@ class TrainConfig:
             raise ValueError(f"response_length_schedule steps must increase, got {schedule}")
         if self.overlong == "soft" and not 0 < self.overlong_buffer_tokens <= min(s[1] for s in schedule):
             raise ValueError("overlong 'soft' needs 0 < overlong_buffer_tokens <= the smallest max_response_tokens")
+        if self.dist_timeout_s <= 0:
+            raise ValueError(f"dist_timeout_s must be > 0 seconds, got {self.dist_timeout_s}")
         if self.eval_samples < 1:
             raise ValueError("eval_samples must be >= 1")
         if not self.train_data:

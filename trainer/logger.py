@@ -1,13 +1,14 @@
 """Where a run's numbers go: one JSON line per step in `<output_dir>/metrics.jsonl` (the source
 `prorl plot` reads), TensorBoard scalars, wandb when a project is named, and a rich progress bar
-with the headline numbers on the terminal."""
+with the headline numbers on the terminal. On N ranks only rank 0 has a `RunLogger`; the
+others hold a `SilentLogger`."""
 
 import json
 import logging
 import math
 from pathlib import Path
 
-__all__ = ["RunLogger"]
+__all__ = ["RunLogger", "SilentLogger"]
 
 log = logging.getLogger("prorl.train")
 
@@ -82,3 +83,16 @@ class RunLogger:
             self.tb.close()
         if self.wandb is not None:
             self.wandb.finish()
+
+
+class SilentLogger:
+    """What ranks other than 0 log through: nothing (rank 0 writes the run's one record)."""
+
+    def step(self, step: int, metrics: dict) -> None:
+        """Nothing: rank 0 records the step."""
+
+    def event(self, message: str) -> None:
+        """Nothing: rank 0 logs the event."""
+
+    def close(self) -> None:
+        """Nothing to close."""

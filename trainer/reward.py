@@ -16,8 +16,9 @@ from reward_service.client import DEFAULT_RETRIES, AuthError, RewardClient
 from reward_service.local import LocalServer
 from reward_service.schemas import Result
 from trainer.data import Row
+from trainer.distributed import World, gather
 
-__all__ = ["LocalRewardService", "check_local_service", "connect", "score_responses"]
+__all__ = ["LocalRewardService", "check_local_service", "connect", "local_urls", "score_responses"]
 
 _KEY_HINT = (
     "set reward_api_key in the trainer's config (--reward-api-key for prorl eval) or REWARD_API_KEY in its "
@@ -49,6 +50,14 @@ class LocalRewardService:
 
     def __exit__(self, *exc) -> None:
         self.server.stop()
+
+
+def local_urls(stack: ExitStack, world: World, workers: int = 0) -> list[str]:
+    """With no reward_urls: one local service per node, started by the node's first rank for the
+    length of `stack`, and its URL for every rank of that node (a loopback URL means nothing on
+    another node). One process: the service it starts."""
+    url = stack.enter_context(LocalRewardService(workers)) if world.local_rank == 0 else None
+    return [u for node, u in gather(world, (world.node, url)) if node == world.node and u]
 
 
 def connect(

@@ -54,3 +54,40 @@ def test_bf16_logprobs_close_to_fp32(tiny_model):
     mask = packed.response_mask.bool()
     assert got.dtype == torch.float32  # the softmax runs in fp32 even for bf16 logits
     assert (got.cpu()[mask] - expected[mask]).abs().max().item() < 0.05
+
+
+@pytest.mark.parametrize("ranks", [1, 2], ids=["nccl-1-rank", "nccl-2-ranks"])
+def test_fsdp2_bf16_steps_on_nccl(tmp_path, tiny_model, pick_data, server_process, ranks):
+    """torchrun on GPUs: NCCL, FSDP2 with bf16 compute over fp32 masters, gradient checkpointing;
+    every rank holds the same weights after each step, and resume on the same ranks is exact."""
+    from tests.trainer.test_distributed import _config, _metrics, _ok, _records, _train
+
+    if torch.cuda.device_count() < ranks:
+        pytest.skip(f"needs {ranks} GPUs, this machine has {torch.cuda.device_count()}")
+    url = server_process(env={"REWARD_POOL_SIZE": "2"})
+    extra = dict(device="cuda", bf16="true", gradient_checkpointing="true")
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    _ok(_train(ranks, _config(tiny_model, pick_data, url, straight, steps=3, **extra)))
+    records = [_records(straight, r) for r in range(ranks)]
+    assert all(r == records[0] for r in records)
+    assert all(math.isfinite(m["actor/loss"]) and math.isfinite(m["actor/grad_norm"]) for m in _metrics(straight))
+    _ok(_train(ranks, _config(tiny_model, pick_data, url, resumed, steps=2, **extra)))
+    _ok(_train(ranks, ["--resume", *_config(tiny_model, pick_data, url, resumed, steps=3, **extra)]))
+    assert _records(resumed, 0)[-1]["policy"] == records[0][-1]["policy"]
+
+
+def test_vllm_weight_push_from_the_sharded_policy(tmp_path, pick_data, server_process):
+    """One vLLM engine per rank on the GPU, with sleep mode: after every step its log-probs are the
+    sharded policy's (bf16 both sides, so within bf16's rounding)."""
+    from tests.trainer.test_distributed import _config, _ok, _records, _train
+    from tests.trainer.tiny import make_tiny_model
+
+    ranks = min(torch.cuda.device_count(), 2)
+    url = server_process(env={"REWARD_POOL_SIZE": "2"})
+    model = make_tiny_model(tmp_path / "tiny-vllm", hidden=128)
+    run_dir = tmp_path / "run"
+    extra = dict(device="cuda", engine="vllm", vllm_gpu_memory_utilization=0.2 / ranks)
+    _ok(_train(ranks, _config(model, pick_data, url, run_dir, steps=2, **extra)))
+    for rank in range(ranks):
+        steps = [r for r in _records(run_dir, rank) if r["event"] == "step"]
+        assert len(steps) == 2 and all(r["engine_gap"] < 0.1 for r in steps), steps

@@ -8,8 +8,8 @@ import time
 from reward_service.schemas import Result
 from trainer.config import TrainConfig
 from trainer.data import Row
+from trainer.groups import PromptStream, collect_groups, step_metrics
 from trainer.rollout.base import Completion
-from trainer.train import PromptStream, _step_metrics, collect_groups
 
 
 class ScriptedEngine:
@@ -106,6 +106,6 @@ def test_a_step_with_nothing_scored_has_no_mean_reward_rather_than_zero():
     groups, stats = collect_groups(
         engine, ScriptedClient(engine, fail_prompt=0), _stream(1), _config(max_sampling_rounds=1), step=0, max_tokens=8
     )
-    metrics = _step_metrics(stats, groups)
+    metrics = step_metrics(stats, groups)
     assert groups == [] and metrics["reward/failed_items"] == 16
     assert math.isnan(metrics["reward/mean"]) and math.isnan(metrics["response/length_mean"])  # logged as null

@@ -1,41 +1,57 @@
 """Rollout engines behind one interface (`base.Engine`): Hugging Face `generate` and vLLM."""
 
+from collections.abc import Iterable
+
 import torch
 
 from trainer.rollout.base import Completion, Engine, SamplingConfig
 
-__all__ = ["Completion", "Engine", "SamplingConfig", "make_engine"]
+__all__ = ["Completion", "Engine", "SamplingConfig", "make_engine", "module_weights"]
+
+
+def module_weights(model: torch.nn.Module) -> Iterable[tuple[str, torch.Tensor]]:
+    """A plain (unsharded) module's weights by name, as `Engine.sync_weights` takes them."""
+    return ((name, tensor.detach()) for name, tensor in model.state_dict().items())
 
 
 def make_engine(
     name: str,
-    policy,
+    model: torch.nn.Module | None,
     tokenizer,
     model_path: str,
     *,
+    dtype: torch.dtype,
+    weights: Iterable[tuple[str, torch.Tensor]] | None = None,
     seed: int,
     max_model_len: int,
     gpu_memory_utilization: float,
     enforce_eager: bool,
+    sleep_mode: bool = False,
 ) -> Engine:
-    """The rollout engine `name` ("hf" or "vllm") sampling from `policy`'s current weights."""
+    """The rollout engine `name` ("hf" or "vllm") in `dtype`. With `weights` (the sharded policy's,
+    gathered) it starts from them and the HF engine samples from `model`, a plain copy it loads
+    every step's weights into; without, it samples from `model`, the policy itself."""
     if name == "hf":
         from trainer.rollout.hf import HFEngine
 
-        return HFEngine(policy, tokenizer)
-    if name == "vllm":
+        engine = HFEngine(model, tokenizer, own_weights=weights is not None)
+    elif name == "vllm":
         from trainer.rollout.vllm import VLLMEngine
 
         engine = VLLMEngine(
             model_path,
             tokenizer,
             seed=seed,
-            dtype=str(next(policy.parameters()).dtype).removeprefix("torch."),
+            dtype=str(dtype).removeprefix("torch."),
             max_model_len=max_model_len,
             gpu_memory_utilization=gpu_memory_utilization,
             enforce_eager=enforce_eager
             or not torch.cuda.is_available(),  # compiling costs minutes on CPU and gains nothing
+            sleep_mode=sleep_mode and torch.cuda.is_available(),
         )
-        engine.sync_weights(policy)  # a resumed policy differs from the folder vLLM loaded
-        return engine
-    raise ValueError(f"engine must be 'hf' or 'vllm', got {name!r}")
+        weights = weights if weights is not None else module_weights(model)  # a resumed policy is not the folder
+    else:
+        raise ValueError(f"engine must be 'hf' or 'vllm', got {name!r}")
+    if weights is not None:
+        engine.sync_weights(weights)
+    return engine

@@ -2,10 +2,12 @@
 engine produced its samples.
 
 An engine turns token-id prompts into `n` sampled completions each. Engines that keep their own
-copy of the weights (vLLM) receive the policy's new weights through `sync_weights` after every
-optimizer step; engines that sample from the policy module itself (Hugging Face) do nothing there.
+copy of the weights (vLLM, or the HF engine over a copy when the policy is sharded) load the
+policy's new weights through `sync_weights` after every optimizer step; an engine that samples
+from the policy module itself (Hugging Face, one process) does nothing there.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -44,8 +46,18 @@ class Engine(Protocol):
         completions per prompt, in prompt order."""
         ...
 
-    def sync_weights(self, model: torch.nn.Module) -> None:
-        """Make the engine sample from `model`'s current weights (called after each optimizer step)."""
+    def sync_weights(self, weights: Iterable[tuple[str, torch.Tensor]]) -> None:
+        """Make the engine sample from these weights, (Hugging Face name, whole tensor) pairs (called
+        after each optimizer step). An engine that samples from the policy module itself may leave
+        them unread; one that reads them reads them all (on N ranks reading them gathers them)."""
+        ...
+
+    def sleep(self) -> None:
+        """Free what memory the engine can while the policy trains (vLLM's sleep mode on GPUs)."""
+        ...
+
+    def wake_up(self) -> None:
+        """Take back what `sleep` freed, before the next `sync_weights`."""
         ...
 
     def close(self) -> None:

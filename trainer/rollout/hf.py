@@ -1,5 +1,10 @@
 """Rollouts with Hugging Face `generate`: batched, KV-cached, sampling from the policy module
-itself, so there are no weights to sync. Works on CPU and GPU; the reference engine for tests."""
+itself, so in one process there are no weights to sync. When the policy is sharded over ranks
+(FSDP), generating from it would run collectives at every token, and ranks stop at different
+lengths: the engine then samples from a plain copy of its own (`own_weights`) and loads each
+step's gathered weights into it. Works on CPU and GPU; the reference engine for tests."""
+
+from collections.abc import Iterable
 
 import torch
 
@@ -11,8 +16,9 @@ __all__ = ["HFEngine"]
 class HFEngine:
     """Samples with the policy module's own `generate`, `batch_prompts` prompts at a time."""
 
-    def __init__(self, model: torch.nn.Module, tokenizer, batch_prompts: int = 64):
+    def __init__(self, model: torch.nn.Module, tokenizer, batch_prompts: int = 64, own_weights: bool = False):
         self.model = model
+        self.own_weights = own_weights
         self.tokenizer = tokenizer
         self.batch_prompts = batch_prompts
         self.eos_ids = _eos_ids(model, tokenizer)
@@ -68,8 +74,21 @@ class HFEngine:
             truncated=end is None,
         )
 
-    def sync_weights(self, model: torch.nn.Module) -> None:
-        """Nothing to do: generation runs on the policy module itself."""
+    @torch.no_grad()
+    def sync_weights(self, weights: Iterable[tuple[str, torch.Tensor]]) -> None:
+        """With `own_weights`, load them into the engine's copy; else nothing: generation runs on the
+        policy module itself."""
+        if not self.own_weights:
+            return
+        own = self.model.state_dict()
+        for name, tensor in weights:
+            own[name].copy_(tensor)
+
+    def sleep(self) -> None:
+        """Nothing to free: the model is the trainer's (or a copy that stays)."""
+
+    def wake_up(self) -> None:
+        """Nothing to take back."""
 
     def close(self) -> None:
         """Nothing to free: the model belongs to the trainer."""

@@ -28,6 +28,7 @@ undoes (that guard protects a thread binding vLLM only does in multiprocess mode
 
 import gc
 import os
+from collections.abc import Iterable
 
 import torch
 
@@ -50,12 +51,14 @@ class VLLMEngine:
         seed: int = 0,
         enforce_eager: bool = False,
         enable_prefix_caching: bool = True,
+        sleep_mode: bool = False,
     ):
         """`model_path` is a Hugging Face model folder (vLLM reads its config and initial weights).
         `max_model_len` bounds prompt + response tokens (None: the model's own limit).
         `gpu_memory_utilization` is the share of GPU memory vLLM may take for weights and KV cache,
         so leave room for the trainer; on CPU it is ignored and `VLLM_CPU_KVCACHE_SPACE` (GiB) sizes
-        the KV cache instead."""
+        the KV cache instead. `sleep_mode` (CUDA only) lets `sleep` free vLLM's GPU memory while the
+        policy trains."""
         os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0"
         from vllm import LLM
 
@@ -69,6 +72,7 @@ class VLLMEngine:
                 seed=seed,
                 enforce_eager=enforce_eager,
                 enable_prefix_caching=enable_prefix_caching,
+                enable_sleep_mode=sleep_mode,
                 logprobs_mode="processed_logprobs",
                 distributed_executor_backend="uni",
                 **_cpu_scheduling(max_model_len),
@@ -84,6 +88,7 @@ class VLLMEngine:
             )
         self.tokenizer = tokenizer
         self.eos_ids = _eos_ids(model_path, tokenizer)
+        self.sleep_mode = sleep_mode
 
     def generate(self, prompts: list[list[int]], n: int, sampling: SamplingConfig) -> list[list[Completion]]:
         """`n` completions per prompt, in prompt order, with vLLM's processed log-probs (see `Engine.generate`)."""
@@ -128,14 +133,26 @@ class VLLMEngine:
         )
 
     @torch.no_grad()
-    def sync_weights(self, model: torch.nn.Module) -> None:
-        """Copy `model`'s current weights into vLLM's model, then drop the prefix cache, whose KV
-        blocks were computed with the old weights. Parameter names must be the Hugging Face
-        checkpoint names (unwrap DDP/FSDP/torch.compile wrappers first)."""
-        weights = ((name, tensor.detach()) for name, tensor in model.state_dict().items())
+    def sync_weights(self, weights: Iterable[tuple[str, torch.Tensor]]) -> None:
+        """Load these weights into vLLM's model, then drop the prefix cache, whose KV blocks were
+        computed with the old weights. Names must be the Hugging Face checkpoint names (unwrap
+        DDP/torch.compile wrappers first; a sharded policy's come from `distributed.full_weights`)."""
+        weights = ((name, tensor.detach()) for name, tensor in weights)
         self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": weights, "is_checkpoint_format": True})
         if not self.llm.reset_prefix_cache():
             raise RuntimeError("vLLM could not reset its prefix cache (requests still running?)")
+
+    def sleep(self) -> None:
+        """With sleep mode, free the GPU memory vLLM holds while the policy trains: the KV cache is
+        dropped and the weights move to CPU memory (vLLM's level 1; `sync_weights` overwrites them
+        after `wake_up` anyway, but level 1 keeps buffers level 2 would drop). Else nothing."""
+        if self.sleep_mode:
+            self.llm.sleep(level=1)
+
+    def wake_up(self) -> None:
+        """Take back what `sleep` freed (nothing without sleep mode)."""
+        if self.sleep_mode:
+            self.llm.wake_up()
 
     def close(self) -> None:
         """Shut the engine core down and free its weights and KV cache; the engine is unusable after."""
