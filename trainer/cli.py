@@ -22,7 +22,7 @@ def _train(args: argparse.Namespace) -> None:
 
     config = load_config(args.config, args.overrides)
     result = train(config, resume=args.resume)
-    if result["after"]:
+    if result["after"] and os.environ.get("RANK", "0") == "0":  # under torchrun: rank 0 speaks for the run
         before, after = (_shown(result[when].get("pass@1")) for when in ("before", "after"))
         print(f"held-out pass@1: {before} -> {after} after {result['step']} steps")
 

@@ -10,7 +10,9 @@ global picture: gathered counts, or rank 0's view broadcast. Without a launcher 
 the one process and every function here is the identity or a no-op, so the single-process path
 runs no collective at all.
 
-Backends: NCCL on GPUs, gloo on CPU. Every collective has the run's `dist_timeout_s`: a rank that
+Backends: NCCL on GPUs, gloo on CPU. On GPUs each rank sees only the GPU of its LOCAL_RANK
+(CUDA_VISIBLE_DEVICES is narrowed before CUDA starts), so everything that picks "the" GPU, vLLM's
+worker included, picks the rank's own. Every collective has the run's `dist_timeout_s`: a rank that
 dies or hangs makes the others fail at their next collective instead of waiting for ever (and
 torchrun stops the whole job as soon as one rank exits with an error).
 """
@@ -73,14 +75,21 @@ def init_world(device: str, timeout_s: float) -> World:
     import torch.distributed as dist
 
     local_rank = int(os.environ.get("LOCAL_RANK", 0))
-    cuda = device.startswith("cuda") or (not device and torch.cuda.is_available())
+    if device not in ("", "cpu", "cuda"):
+        raise ValueError(
+            f"device={device!r}: under torchrun each rank takes the GPU of its LOCAL_RANK; set device to "
+            '"cuda", "cpu" or "" (choose the GPUs with CUDA_VISIBLE_DEVICES)'
+        )
+    if device != "cpu":
+        _own_gpu_only(local_rank)
+    cuda = device == "cuda" or (not device and torch.cuda.is_available())
     if cuda:
-        torch.cuda.set_device(local_rank)
+        torch.cuda.set_device(0)  # the one GPU this rank sees
     if not dist.is_initialized():
         dist.init_process_group(
             backend="nccl" if cuda else "gloo",
             timeout=datetime.timedelta(seconds=timeout_s),
-            device_id=torch.device("cuda", local_rank) if cuda else None,
+            device_id=torch.device("cuda", 0) if cuda else None,
         )
     return World(
         rank=dist.get_rank(),
@@ -89,6 +98,21 @@ def init_world(device: str, timeout_s: float) -> World:
         node=int(os.environ.get("GROUP_RANK", 0)),
         active=True,
     )
+
+
+def _own_gpu_only(local_rank: int) -> None:
+    """Narrow CUDA_VISIBLE_DEVICES to this rank's GPU (the local_rank-th of those visible), before
+    anything starts CUDA. Harmless where there is no GPU; an empty list (GPUs hidden) stays empty."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None and not visible.strip():
+        return
+    gpus = visible.split(",") if visible is not None else [str(local_rank)]
+    if visible is not None and local_rank >= len(gpus):
+        raise ValueError(
+            f"LOCAL_RANK {local_rank} has no GPU: CUDA_VISIBLE_DEVICES={visible!r} lists {len(gpus)}; run at "
+            "most that many ranks per node (--nproc_per_node)"
+        )
+    os.environ["CUDA_VISIBLE_DEVICES"] = gpus[local_rank] if visible is not None else gpus[0]
 
 
 def close_world(world: World) -> None:
@@ -134,10 +158,11 @@ def sum_all(world: World, values: list[float]) -> list[float]:
     return total.tolist()
 
 
-def shard_model(model: torch.nn.Module, world: World, bf16: bool) -> torch.nn.Module:
+def shard_model(model: torch.nn.Module, world: World, device: torch.device, bf16: bool) -> torch.nn.Module:
     """FSDP2 in place: each transformer block (the model's `_no_split_modules` classes, the unit
     Hugging Face and accelerate shard by) and then the whole model become `fully_shard` units over
-    all ranks. Parameters stay fp32 (the optimizer's master copy); with `bf16` the forward and
+    all ranks, their shards on `device` (a model loaded on the CPU moves there block by block, so a
+    GPU never holds the whole model). Parameters stay fp32 (the optimizer's master copy); with `bf16` the forward and
     backward compute in bf16 and gradients are reduced in fp32.
 
     FSDP averages gradients over the ranks; the update (trainer/update.py) scales each rank's loss
@@ -146,7 +171,7 @@ def shard_model(model: torch.nn.Module, world: World, bf16: bool) -> torch.nn.Mo
     from torch.distributed.device_mesh import init_device_mesh
     from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
 
-    mesh = init_device_mesh("cuda" if next(model.parameters()).is_cuda else "cpu", (world.size,))
+    mesh = init_device_mesh(device.type, (world.size,))
     precision = MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32) if bf16 else None
     kwargs = {"mesh": mesh, **({"mp_policy": precision} if precision else {})}
     blocks = set(getattr(model, "_no_split_modules", None) or ())

@@ -129,8 +129,9 @@ def _train(config: TrainConfig, resume: bool, world: World) -> dict:
                 evals[run.step] = held_out(run, engine, client, logger, "periodic")
             if run.step % config.save_every == 0 or run.step == config.steps:
                 save(run)
-        if run.step > start_step and latest_checkpoint(config.output_dir) != _checkpoint_dir(run):
-            save(run)  # stopped by the time budget between two saves
+        unsaved = run.step > start_step and latest_checkpoint(config.output_dir) != _checkpoint_dir(run)
+        if from_main(world, unsaved):  # stopped by the time budget between two saves (rank 0's view of the disk)
+            save(run)
         if run.step in evals and run.step > start_step:
             after = evals[run.step]  # the last periodic eval fell on the last step
         else:
@@ -152,9 +153,14 @@ def setup(config: TrainConfig, resume: bool = False, world: World = SOLO) -> Run
         raise ValueError(f"--resume: no checkpoint under {config.output_dir}/checkpoints; start without --resume")
     if checkpoint:
         check_resumable(checkpoint, world)
-    if world.active:  # the sharded state holds the weights; FSDP keeps fp32 masters and computes in dtype
-        policy = load_policy(model_path, device, torch.float32, config.gradient_checkpointing)
-        sampler = copy.deepcopy(policy).to(dtype).eval().requires_grad_(False) if config.engine == "hf" else None
+    if world.active:
+        # On the CPU first: sharding moves each block's shard to the device, so no GPU holds the whole
+        # model (the HF engine's bf16 copy aside). fp32: FSDP keeps fp32 masters and computes in dtype.
+        # The sharded checkpoint, if any, then overwrites these weights.
+        policy = load_policy(model_path, torch.device("cpu"), torch.float32, config.gradient_checkpointing)
+        sampler = None
+        if config.engine == "hf":
+            sampler = copy.deepcopy(policy).to(device=device, dtype=dtype).eval().requires_grad_(False)
     else:
         policy = load_policy(
             str(checkpoint / "policy") if checkpoint else model_path, device, dtype, config.gradient_checkpointing
@@ -165,9 +171,9 @@ def setup(config: TrainConfig, resume: bool = False, world: World = SOLO) -> Run
     if config.kl_coef > 0:
         reference = copy.deepcopy(policy).eval().requires_grad_(False)
     if world.active:
-        shard_model(policy, world, bf16=dtype == torch.bfloat16)
+        shard_model(policy, world, device, bf16=dtype == torch.bfloat16)
         if reference is not None:
-            shard_model(reference, world, bf16=dtype == torch.bfloat16)
+            shard_model(reference, world, device, bf16=dtype == torch.bfloat16)
     optimizer = make_optimizer(policy, config)
     rows = read_rows(config.train_data)
     ids = [prompt_ids(tokenizer, r.prompt, config.system_prompt, config.max_prompt_tokens) for r in rows]
@@ -249,17 +255,17 @@ def train_step(run: Run, engine, client, logger: RunLogger) -> dict:
     engine.wake_up()
     if groups:
         engine.sync_weights(full_weights(run.policy))
-    train_s = gather(world, time.perf_counter() - t1)
-    metrics["time/train_s"] = max(train_s)
-    metrics["time/step_s"] = time.perf_counter() - t0
+    times = gather(world, (time.perf_counter() - t1, time.perf_counter() - t0))  # (train_s, step_s) by rank
+    metrics["time/train_s"] = max(t for t, _ in times)
+    metrics["time/step_s"] = max(s for _, s in times)
     metrics["reference/reset"] = int(run.last_reset == step and step > 0)
     metrics["response/max_tokens"] = max_tokens
     for key in per_rank[0]["client"]:
         metrics[f"reward_client/{key}"] = sum(part["client"][key] for part in per_rank)
     if world.size > 1:  # where a step's time goes, rank by rank
-        for r, (part, seconds) in enumerate(zip(per_rank, train_s)):
+        for r, (part, (train_s, step_s)) in enumerate(zip(per_rank, times)):
             metrics.update({f"time/rank{r}/generate_s": part["generate_s"], f"time/rank{r}/reward_s": part["reward_s"]})
-            metrics[f"time/rank{r}/train_s"] = seconds
+            metrics.update({f"time/rank{r}/train_s": train_s, f"time/rank{r}/step_s": step_s})
     run.step += 1
     return metrics
 

@@ -4,7 +4,7 @@
   norm and weights within float tolerance), with dynamic sampling dropping different numbers of
   groups on each rank (tests/trainer/dist_update.py).
 - Whole runs of `prorl train` on 2 ranks against a real `prorl serve` (tests/trainer/dist_train.py
-  records every rank): identical weights on every rank and in every rollout engine after each step,
+  records every rank): the same weights in every rank's rollout engine after each step,
   one metrics line per step, the reset on the expected step on both ranks, exact resume on 2 ranks,
   a correct resume on 1, and a rank that dies or hangs stopping the job.
 """
@@ -100,7 +100,9 @@ def test_two_ranks_train_alike_reset_together_and_resume_exactly(tmp_path, tiny_
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
     _ok(_train(2, _config(tiny_model, pick_data, url, straight, steps=4)))
     ranks = [_records(straight, r) for r in (0, 1)]
-    assert ranks[0] == ranks[1]  # every rank: the same step, reset schedule and whole weights
+    # Every rank: the same step and reset schedule, and the same weights in its own rollout copy
+    # (`sampler`). The `policy` hash is of the gathered sharded policy: one copy, the same by construction.
+    assert ranks[0] == ranks[1]
     steps = [r for r in ranks[0] if r["event"] == "step"]
     assert [r["step"] for r in steps] == [1, 2, 3, 4]
     assert all(r["sampler"] == r["policy"] for r in steps)  # each rank's rollout engine got the new weights
@@ -142,6 +144,22 @@ def test_prorl_train_nproc_runs_torchrun(tmp_path, tiny_model, pick_data, server
     assert len(list((run_dir / "checkpoints" / "step_1" / "sharded").glob("*.distcp"))) == 2
     refused = _run([sys.executable, "-m", "prorl", "train", "--resume", *config])  # no torchrun: one process
     assert refused.returncode != 0 and "resume it under torchrun" in refused.stderr
+
+
+def test_a_reset_step_that_trains_nothing_checkpoints_and_resumes(tmp_path, tiny_model, server_process):
+    """Step 0 trains; step 1 resets the optimizer and keeps no group (its one prompt has no right
+    answer), so a fresh optimizer is saved beside last step's gradients. The checkpoint holds no
+    optimizer state then, and the resume goes on from a fresh one, as the run itself did."""
+    data = tmp_path / "rows.jsonl"
+    rows = [{"prompt": "pick so pick", "domain": "math", "reference": {"answer": answer}} for answer in ("1", "7")]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))  # seed 0 draws them in this order
+    url = server_process(env={"REWARD_POOL_SIZE": "1"})
+    run_dir = tmp_path / "run"
+    once = dict(prompts_per_step=1, group_size=8, max_sampling_rounds=1, ref_reset_interval=1, dynamic_sampling="true")
+    _ok(_train(2, _config(tiny_model, str(data), url, run_dir, steps=2, **once)))
+    assert [(m["groups/trained"], m["reference/reset"]) for m in _metrics(run_dir)] == [(1, 0), (0, 1)]
+    _ok(_train(2, ["--resume", *_config(tiny_model, str(data), url, run_dir, steps=3, **once)]))
+    assert [m["step"] for m in _metrics(run_dir)] == [1, 2, 3]
 
 
 @pytest.mark.parametrize("fault", ["DIE_AT_STEP", "HANG_AT_STEP"])

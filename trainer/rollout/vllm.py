@@ -144,8 +144,9 @@ class VLLMEngine:
 
     def sleep(self) -> None:
         """With sleep mode, free the GPU memory vLLM holds while the policy trains: the KV cache is
-        dropped and the weights move to CPU memory (vLLM's level 1; `sync_weights` overwrites them
-        after `wake_up` anyway, but level 1 keeps buffers level 2 would drop). Else nothing."""
+        dropped and the weights move to CPU memory (vLLM's level 1). Level 2 would drop the weights
+        instead, since `sync_weights` overwrites them after `wake_up`, but a step that keeps no
+        group trains nothing and syncs nothing: its engine must wake with the weights it had."""
         if self.sleep_mode:
             self.llm.sleep(level=1)
 
