@@ -15,7 +15,9 @@ __all__ = ["add_commands"]
 
 
 def _train(args: argparse.Namespace) -> None:
-    if args.nproc and "WORLD_SIZE" not in os.environ:
+    from trainer.distributed import launched
+
+    if args.nproc and not launched():
         _torchrun(args)  # does not return
     from trainer.config import load_config
     from trainer.train import train

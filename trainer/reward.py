@@ -16,9 +16,9 @@ from reward_service.client import DEFAULT_RETRIES, AuthError, RewardClient
 from reward_service.local import LocalServer
 from reward_service.schemas import Result
 from trainer.data import Row
-from trainer.distributed import World, gather
+from trainer.distributed import SOLO, World, gather
 
-__all__ = ["LocalRewardService", "check_local_service", "connect", "local_urls", "score_responses"]
+__all__ = ["LocalRewardService", "check_local_service", "connect", "score_responses"]
 
 _KEY_HINT = (
     "set reward_api_key in the trainer's config (--reward-api-key for prorl eval) or REWARD_API_KEY in its "
@@ -52,7 +52,7 @@ class LocalRewardService:
         self.server.stop()
 
 
-def local_urls(stack: ExitStack, world: World, workers: int = 0) -> list[str]:
+def _local_urls(stack: ExitStack, world: World, workers: int) -> list[str]:
     """With no reward_urls: one local service per node, started by the node's first rank for the
     length of `stack`, and its URL for every rank of that node (a loopback URL means nothing on
     another node). One process: the service it starts."""
@@ -67,10 +67,12 @@ def connect(
     retries: int = DEFAULT_RETRIES,
     workers: int = 0,
     timeout_s: float = 60.0,
+    world: World = SOLO,
 ) -> RewardClient:
     """A client for `urls`, or for a local service started for the length of `stack` when there
-    are none; returns once one answers and accepts the key (`api_key`, else $REWARD_API_KEY)."""
-    urls = urls or [stack.enter_context(LocalRewardService(workers))]
+    are none (on N ranks, one per node); returns once one answers and accepts the key (`api_key`,
+    else $REWARD_API_KEY)."""
+    urls = urls or _local_urls(stack, world, workers)
     client = RewardClient(urls, api_key=api_key or os.environ.get("REWARD_API_KEY") or None, max_retries=retries)
     try:
         asyncio.run(client.ready(timeout_s))

@@ -39,7 +39,7 @@ from trainer.evaluate import evaluate
 from trainer.groups import PromptStream, collect_groups, merge_stats, step_metrics
 from trainer.logger import RunLogger, SilentLogger
 from trainer.model import device_and_dtype, load_policy, load_tokenizer, resolve_model
-from trainer.reward import check_local_service, connect, local_urls
+from trainer.reward import check_local_service, connect
 from trainer.rollout import make_engine
 from trainer.update import make_optimizer, update
 
@@ -87,8 +87,9 @@ def _train(config: TrainConfig, resume: bool, world: World) -> dict:
     run = setup(config, resume, world)
     start_step = run.step
     with ExitStack() as stack:
-        urls = config.reward_urls or local_urls(stack, world, config.reward_workers)
-        client = connect(stack, urls, config.reward_api_key, config.reward_retries)
+        client = connect(
+            stack, config.reward_urls, config.reward_api_key, config.reward_retries, config.reward_workers, world=world
+        )
         engine = make_engine(
             config.engine,
             run.sampler,
@@ -233,39 +234,40 @@ def train_step(run: Run, engine, client, logger: RunLogger) -> dict:
     t0 = time.perf_counter()
     max_tokens = config.max_response_tokens(step)
     groups, stats = collect_groups(engine, client, run.stream, config, step, max_tokens, world)
-    per_rank = gather(world, {**stats, "client": client.pop_stats()})
-    metrics = step_metrics(merge_stats(per_rank), groups)
-    failed = metrics["reward/failed_items"]
-    if failed:
-        logger.event(
-            f"step {step}: {failed} items were not scored (reward service failures); "
-            "their groups are left out of the step and of reward/mean"
-        )
     if len(groups) < config.prompts_per_step:
         logger.event(
             f"step {step}: {len(groups)} of {config.prompts_per_step} groups had varied rewards after "
             f"{stats['rounds']} rounds; training on those"
         )
     t1 = time.perf_counter()
+    actor = {}
     engine.sleep()  # the policy trains in the GPU memory the engine frees (vLLM's sleep mode)
     if groups:
         samples = [s for g in groups for s in g]
         pad_id = run.tokenizer.pad_token_id
-        metrics.update(update(run.policy, run.reference, run.optimizer, samples, config, pad_id, step, world))
+        actor = update(run.policy, run.reference, run.optimizer, samples, config, pad_id, step, world)
     engine.wake_up()
     if groups:
         engine.sync_weights(full_weights(run.policy))
-    times = gather(world, (time.perf_counter() - t1, time.perf_counter() - t0))  # (train_s, step_s) by rank
-    metrics["time/train_s"] = max(t for t, _ in times)
-    metrics["time/step_s"] = max(s for _, s in times)
+    timing = {"train_s": time.perf_counter() - t1, "step_s": time.perf_counter() - t0}
+    per_rank = gather(world, {**stats, **timing, "client": client.pop_stats()})  # one exchange per step
+    metrics = {**step_metrics(merge_stats(per_rank), groups), **actor}
+    if metrics["reward/failed_items"]:
+        logger.event(
+            f"step {step}: {metrics['reward/failed_items']} items were not scored (reward service failures); "
+            "their groups are left out of the step and of reward/mean"
+        )
+    metrics["time/train_s"] = max(part["train_s"] for part in per_rank)
+    metrics["time/step_s"] = max(part["step_s"] for part in per_rank)
     metrics["reference/reset"] = int(run.last_reset == step and step > 0)
     metrics["response/max_tokens"] = max_tokens
     for key in per_rank[0]["client"]:
         metrics[f"reward_client/{key}"] = sum(part["client"][key] for part in per_rank)
     if world.size > 1:  # where a step's time goes, rank by rank
-        for r, (part, (train_s, step_s)) in enumerate(zip(per_rank, times)):
-            metrics.update({f"time/rank{r}/generate_s": part["generate_s"], f"time/rank{r}/reward_s": part["reward_s"]})
-            metrics.update({f"time/rank{r}/train_s": train_s, f"time/rank{r}/step_s": step_s})
+        for r, part in enumerate(per_rank):
+            metrics.update(
+                {f"time/rank{r}/{key}": part[key] for key in ("generate_s", "reward_s", "train_s", "step_s")}
+            )
     run.step += 1
     return metrics
 

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from trainer.data import prompt_ids
+from trainer.distributed import full_weights
 from trainer.model import load_policy, load_tokenizer, resolve_model
-from trainer.rollout import module_weights
 from trainer.rollout.base import SamplingConfig
 from trainer.rollout.hf import HFEngine
 from trainer.rollout.vllm import VLLMEngine
@@ -162,7 +162,7 @@ def test_sync_weights_takes_effect_and_reverts(engine, tokenizer, hf_model):
         # A linear layer: on CPU vLLM keeps these only in a repacked kernel format.
         with torch.no_grad():
             hf_model.model.layers[3].mlp.down_proj.weight.mul_(3.0)
-        engine.sync_weights(module_weights(hf_model))
+        engine.sync_weights(full_weights(hf_model))
         after_mlp = sample()
         assert after_mlp != before
         assert_hf_greedy(hf_model, prompt, after_mlp)
@@ -172,11 +172,11 @@ def test_sync_weights_takes_effect_and_reverts(engine, tokenizer, hf_model):
         with torch.no_grad():
             hf_model.model.embed_tokens.weight.mul_(0.5)
         assert hf_model.lm_head.weight.data_ptr() == hf_model.model.embed_tokens.weight.data_ptr()
-        engine.sync_weights(module_weights(hf_model))
+        engine.sync_weights(full_weights(hf_model))
         after_embed = sample()
         assert after_embed != before
         assert_hf_greedy(hf_model, prompt, after_embed)
     finally:
         hf_model.load_state_dict(original)
-        engine.sync_weights(module_weights(hf_model))
+        engine.sync_weights(full_weights(hf_model))
     assert sample() == before

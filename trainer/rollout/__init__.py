@@ -4,14 +4,10 @@ from collections.abc import Iterable
 
 import torch
 
+from trainer.distributed import full_weights
 from trainer.rollout.base import Completion, Engine, SamplingConfig
 
-__all__ = ["Completion", "Engine", "SamplingConfig", "make_engine", "module_weights"]
-
-
-def module_weights(model: torch.nn.Module) -> Iterable[tuple[str, torch.Tensor]]:
-    """A plain (unsharded) module's weights by name, as `Engine.sync_weights` takes them."""
-    return ((name, tensor.detach()) for name, tensor in model.state_dict().items())
+__all__ = ["Completion", "Engine", "SamplingConfig", "make_engine"]
 
 
 def make_engine(
@@ -49,7 +45,7 @@ def make_engine(
             or not torch.cuda.is_available(),  # compiling costs minutes on CPU and gains nothing
             sleep_mode=sleep_mode and torch.cuda.is_available(),
         )
-        weights = weights if weights is not None else module_weights(model)  # a resumed policy is not the folder
+        weights = weights if weights is not None else full_weights(model)  # a resumed policy is not the folder
     else:
         raise ValueError(f"engine must be 'hf' or 'vllm', got {name!r}")
     if weights is not None:
