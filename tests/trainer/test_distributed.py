@@ -146,6 +146,18 @@ def test_prorl_train_nproc_runs_torchrun(tmp_path, tiny_model, pick_data, server
     assert refused.returncode != 0 and "resume it under torchrun" in refused.stderr
 
 
+def test_a_reset_file_seen_by_rank_0_resets_every_rank(tmp_path, tiny_model, pick_data, server_process):
+    url = server_process(env={"REWARD_POOL_SIZE": "1"})
+    run_dir = tmp_path / "run"
+    _ok(_train(2, _config(tiny_model, pick_data, url, run_dir, steps=1, ref_reset_interval=0)))
+    (run_dir / "RESET").touch()  # on demand: no schedule (interval 0) would reset
+    _ok(_train(2, ["--resume", *_config(tiny_model, pick_data, url, run_dir, steps=3, ref_reset_interval=0)]))
+    for rank in (0, 1):
+        assert [r["last_reset"] for r in _records(run_dir, rank) if r["event"] == "step"] == [0, 1, 1]
+    assert [m["reference/reset"] for m in _metrics(run_dir)] == [0, 1, 0]
+    assert not (run_dir / "RESET").exists()
+
+
 def test_a_reset_step_that_trains_nothing_checkpoints_and_resumes(tmp_path, tiny_model, server_process):
     """Step 0 trains; step 1 resets the optimizer and keeps no group (its one prompt has no right
     answer), so a fresh optimizer is saved beside last step's gradients. The checkpoint holds no
