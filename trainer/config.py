@@ -151,6 +151,9 @@ class TrainConfig:
     )
     seed: int = field(default=0, metadata={"help": "seeds the prompt order, sampling and mini-batch order"})
     save_every: int = field(default=50, metadata={"help": "steps between checkpoints (the last step is always saved)"})
+    keep_checkpoints: int = field(
+        default=2, metadata={"help": "checkpoints kept on disk, the newest; 0 = all (to evaluate the run's middle)"}
+    )
     eval_every: int = field(
         default=0, metadata={"help": "steps between held-out evals; 0 = only before and after training"}
     )
@@ -221,6 +224,8 @@ class TrainConfig:
             raise ValueError(f"dist_timeout_s must be > 0 seconds, got {self.dist_timeout_s}")
         if self.eval_samples < 1:
             raise ValueError("eval_samples must be >= 1")
+        if self.keep_checkpoints < 0:
+            raise ValueError(f"keep_checkpoints must be >= 0 (0 keeps all), got {self.keep_checkpoints}")
         if not self.train_data:
             raise ValueError(
                 "train_data is empty: give a JSONL file (prorl data writes them; configs/demo.yaml has one)"

@@ -8,7 +8,10 @@ it as a wrong answer.
 """
 
 import asyncio
+import ctypes
 import os
+import signal
+import sys
 from contextlib import ExitStack
 
 from prorl.extras import missing
@@ -37,12 +40,23 @@ def check_local_service() -> None:
         )
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec (Linux): SIGTERM when the trainer dies, even by SIGKILL or the
+    out-of-memory killer, so that no orphaned service keeps its port, checkers and memory."""
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class LocalRewardService:
-    """`prorl serve` as a child process on a free loopback port, for the length of a `with`."""
+    """`prorl serve` as a child process on a free loopback port, for the length of a `with`, and
+    no longer than the trainer's process (on Linux)."""
 
     def __init__(self, workers: int = 0, startup_timeout_s: float = 120.0):
         env = {"REWARD_POOL_SIZE": str(workers)} if workers else {}
-        self.server = LocalServer("--log-level", "warning", env=env, timeout_s=startup_timeout_s)
+        tied = {"preexec_fn": _die_with_parent} if sys.platform == "linux" else {}
+        self.server = LocalServer("--log-level", "warning", env=env, timeout_s=startup_timeout_s, **tied)
 
     def __enter__(self) -> str:
         check_local_service()

@@ -304,13 +304,21 @@ def save(run: Run) -> None:
     state = {"cursor": run.stream.cursor, "last_reset": run.last_reset, "config": run.config.to_dict()}
     if run.world.active:
         save_sharded(
-            run.config.output_dir, run.step, run.world, run.policy, run.reference, run.optimizer, run.tokenizer, state
+            run.config.output_dir,
+            run.step,
+            run.world,
+            run.policy,
+            run.reference,
+            run.optimizer,
+            run.tokenizer,
+            state,
+            keep=run.config.keep_checkpoints,
         )
         return
     state["optimizer"] = run.optimizer.state_dict()
     if run.reference is not None:
         state["reference"] = run.reference.state_dict()
-    save_checkpoint(run.config.output_dir, run.step, run.policy, run.tokenizer, state)
+    save_checkpoint(run.config.output_dir, run.step, run.policy, run.tokenizer, state, keep=run.config.keep_checkpoints)
 
 
 def _reset(policy, reference, config: TrainConfig) -> torch.optim.Optimizer:

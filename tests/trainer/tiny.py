@@ -13,9 +13,15 @@ import torch
 WORDS = ["<pad>", "<eos>", "<unk>", "\\boxed{1}", "\\boxed{2}", "so", "pick"]
 
 
-def make_tiny_model(folder: Path, seed: int = 0, hidden: int = 16, words: list[str] = WORDS) -> str:
+CHAT_TEMPLATE = "{% for m in messages %}{{ m['content'] }} {% endfor %}"  # chat rows: the contents, spaced
+
+
+def make_tiny_model(
+    folder: Path, seed: int = 0, hidden: int = 16, words: list[str] = WORDS, chat_template: str = ""
+) -> str:
     """`hidden=128` gives 64-wide attention heads, a size vLLM's CPU kernels support. `words`
-    replace the vocabulary (the first three stay pad, eos and unk)."""
+    replace the vocabulary (the first three stay pad, eos and unk). A `chat_template` lets it read
+    chat-message prompts (every word outside `words` is then <unk>)."""
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
@@ -23,6 +29,8 @@ def make_tiny_model(folder: Path, seed: int = 0, hidden: int = 16, words: list[s
     core = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", eos_token="<eos>", unk_token="<unk>")
+    if chat_template:
+        tokenizer.chat_template = chat_template
     config = LlamaConfig(
         vocab_size=len(words),
         hidden_size=hidden,

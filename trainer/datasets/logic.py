@@ -61,15 +61,21 @@ def _jsonable(value):
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def generate(tasks: str | list[str], count: int, seed: int) -> list[Row]:
-    """`count` rows per task, each task seeded by `task_seed(task, seed)`."""
+def generate(tasks: str | list[str], count: int, seed: int, settings: dict[str, dict] | None = None) -> list[Row]:
+    """`count` rows per task, each task seeded by `task_seed(task, seed)`; `settings` maps a task
+    to its Reasoning Gym config fields (e.g. `{"chain_sum": {"max_terms": 3}}`, to make it easier)."""
     import reasoning_gym
 
     if count < 1:
         raise ValueError(f"--count must be at least 1, got {count}")
     rows = []
     for task in _parse_tasks(tasks):
-        dataset = reasoning_gym.create_dataset(task, size=count, seed=task_seed(task, seed))
+        try:
+            dataset = reasoning_gym.create_dataset(
+                task, size=count, seed=task_seed(task, seed), **(settings or {}).get(task, {})
+            )
+        except TypeError as exc:  # a settings key the task's config does not have
+            raise ValueError(f"reasoning-gym task {task!r} refused its settings: {exc}") from None
         for index in range(count):
             entry = dataset[index]
             try:

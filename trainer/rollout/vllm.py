@@ -56,9 +56,11 @@ class VLLMEngine:
         """`model_path` is a Hugging Face model folder (vLLM reads its config and initial weights).
         `max_model_len` bounds prompt + response tokens (None: the model's own limit).
         `gpu_memory_utilization` is the share of GPU memory vLLM may take for weights and KV cache,
-        so leave room for the trainer; on CPU it is ignored and `VLLM_CPU_KVCACHE_SPACE` (GiB) sizes
-        the KV cache instead. `sleep_mode` (CUDA only) lets `sleep` free vLLM's GPU memory while the
-        policy trains."""
+        so leave room for the trainer. vllm-cpu reads it as the share of RAM its whole process may
+        use, the trainer's policy, reference and optimizer included, and sizes the KV cache from
+        what is left (0.3 of 24 GiB leaves ~4 GiB of KV cache beside a 135M policy; with two runs on
+        one machine, configs/small-prorl.yaml sets 0.2). `sleep_mode` (CUDA only) lets `sleep` free
+        vLLM's GPU memory while the policy trains."""
         os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0"
         from vllm import LLM
 
