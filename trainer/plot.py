@@ -71,7 +71,7 @@ def plot_runs(runs: list[str], out: str = "") -> str:
             ax.legend(fontsize=7)
     for (run, records), style in zip(loaded, _STYLES * len(runs)):
         for step in (r["step"] for r in records if r.get("reference/reset")):
-            for ax in axes.flat:
+            for ax in axes.flat[: len(PANELS)]:
                 ax.axvline(step, color="grey", linestyle=":", linewidth=0.8)
     axes.flat[-1].axis("off")
     fig.suptitle(f"{'  vs  '.join(runs)}  (dotted: reference resets)")
