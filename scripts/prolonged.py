@@ -3,11 +3,11 @@ mix of three domains (arithmetic word problems, easy Reasoning Gym puzzles, IFEv
 instructions), the same budget and seeds with plain GRPO beside it, and a per-domain report.
 
     python scripts/prolonged.py train [--variant prorl|grpo] [--resume] [key=value ...]
-    python scripts/prolonged.py report [--steps 0,mid,last] [--samples 16]
+    python scripts/prolonged.py report [--steps 0,mid,last] [--samples 16] [--max-prompts N]
 
 `train` writes the data (fixed seeds: the same files every time) and trains one variant into
-runs/prolonged/<variant> (`--root` moves it all); `--resume` continues it exactly from its last checkpoint. `report`
-evaluates the base model and each run's checkpoints at the chosen steps with `prorl eval`
+runs/prolonged/<variant> (`--root` moves it all); `--resume` continues it exactly from its last
+checkpoint. `report` evaluates the base model and each run's checkpoints at the chosen steps with `prorl eval`
 (`--samples` samples per held-out prompt: pass@1 and pass@k with 95% bootstrap intervals, per
 domain), caching each result under runs/prolonged/evals/, and writes runs/prolonged/report.md
 and curves.png (both runs overlaid). Every number in the report is the output of the `prorl eval`
