@@ -166,7 +166,10 @@ def _instruction(rng: random.Random) -> tuple[str, dict, str]:
 def generate(count: int, seed: int, two_instructions: float = 0.25) -> list[Row]:
     """`count` IFEval-style rows from `seed`: a task on a topic, then one instruction, or two
     different ones for a `two_instructions` share of the rows. Prompts may repeat; callers that
-    need distinct rows (a held-out set) dedupe by prompt."""
+    need distinct rows (a held-out set) dedupe by prompt. Known flaw, kept so that the data of the
+    runs in docs/prolonged.md stays reproducible: a case instruction can be paired with an end
+    phrase or a "P.S." that breaks it (all lowercase + "Have a nice day."); such a row (at most
+    1.4% of them with seed 1, 1 of the 200 held-out ones) can score at most 0.5."""
     if count < 1:
         raise ValueError(f"count must be at least 1, got {count}")
     rng = random.Random(seed)
