@@ -59,7 +59,8 @@ def main() -> None:
         path = resolve_model(args.model)
         policy = load_policy(path, device, dtype)
     tokenizer = load_tokenizer(path)
-    prompts = [prompt_ids(tokenizer, row.prompt) for row in arithmetic_rows(args.prompts, seed=0)]
+    rows = arithmetic_rows(args.prompts, seed=0)
+    prompts = [prompt_ids(tokenizer, row.prompt) for row in rows]
     config = TrainConfig(
         train_data="-",
         model=path,
@@ -104,7 +105,7 @@ def main() -> None:
         dynamic_sampling=False,
         max_sampling_rounds=1,
     )
-    rate = _trainer_rollout(engine, tokenizer, args, rollout_config)
+    rate = _trainer_rollout(engine, rows, prompts, args, rollout_config)
     print(f"rollout, trainer/raw: {rate / raw_rate:.2f}x")
 
     samples = [
@@ -129,21 +130,18 @@ def main() -> None:
     engine.close()
 
 
-def _trainer_rollout(engine, tokenizer, args, config) -> float:
+def _trainer_rollout(engine, rows, prompts, args, config) -> float:
     """The trainer's rollout path on the same prompts: `collect_groups` with one sampling round
     and no filtering, scored by a local reward service; prints and returns its tokens/s (wall time
     of generation plus scoring)."""
     from contextlib import ExitStack
 
-    from trainer.data import arithmetic_rows, prompt_ids
     from trainer.groups import PromptStream, collect_groups
     from trainer.reward import connect
 
-    rows = arithmetic_rows(args.prompts, seed=0)
-    ids = [prompt_ids(tokenizer, row.prompt) for row in rows]
     with ExitStack() as stack:
         client = connect(stack, [], workers=1)
-        stream = PromptStream(rows, ids, seed=0)
+        stream = PromptStream(rows, prompts, seed=0)
         tokens, wall, generate_s = 0, 0.0, 0.0
         for r in range(args.repeats):
             t = time.perf_counter()

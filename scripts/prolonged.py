@@ -27,6 +27,7 @@ from trainer.cli import configure_logging  # noqa: E402
 from trainer.config import TrainConfig, load_config  # noqa: E402
 from trainer.data import BOXED_INSTRUCTION, Row, arithmetic_rows, write_rows  # noqa: E402
 from trainer.datasets import instruction, logic, templates  # noqa: E402
+from trainer.plot import plot_runs, read_metrics  # noqa: E402
 
 CONFIG = "configs/small-prorl.yaml"
 # The ablation: plain GRPO is the ProRL config without its four stabilisers.
@@ -185,10 +186,6 @@ def _cell(result: dict, key: str) -> str:
     return f"{value:.1%} [{result[key + '/ci95_low']:.1%}, {result[key + '/ci95_high']:.1%}]"
 
 
-def _records(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
-
-
 def _during(runs: dict[str, Path]) -> list[str]:
     """The in-run held-out evals (greedy pass@1 per domain, eval_max_prompts rows) of each run."""
     lines = [
@@ -196,7 +193,7 @@ def _during(runs: dict[str, Path]) -> list[str]:
         "| --- | --- | " + " | ".join("---" for _ in DOMAINS) + " |",
     ]
     for variant, run in runs.items():
-        for r in _records(run):
+        for r in read_metrics(run):
             if "eval/pass@1" in r:
                 cells = [
                     _cell({k[5:]: v for k, v in r.items() if k.startswith("eval/")}, f"{d}/pass@1") for d in DOMAINS
@@ -219,7 +216,7 @@ def _stability(runs: dict[str, Path]) -> list[str]:
     """Per run: steps, reset steps, and each stability number's mean over the first and last 3 steps."""
     lines = ["| model | steps | resets at | " + " | ".join(_STABILITY) + " |", "| --- " * (3 + len(_STABILITY)) + "|"]
     for variant, run in runs.items():
-        steps = [r for r in _records(run) if "reward/mean" in r]
+        steps = [r for r in read_metrics(run) if "reward/mean" in r]
         resets = [r["step"] for r in steps if r.get("reference/reset")]
         cells = []
         for key in _STABILITY:
@@ -230,8 +227,6 @@ def _stability(runs: dict[str, Path]) -> list[str]:
 
 
 def _report(args: argparse.Namespace) -> None:
-    from trainer.plot import plot_runs
-
     root = Path(args.root)
     evals_dir = root / "evals"
     evals_dir.mkdir(parents=True, exist_ok=True)

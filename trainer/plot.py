@@ -6,7 +6,7 @@ line style per run, so an ablation reads off one figure; dotted lines mark refer
 import json
 from pathlib import Path
 
-__all__ = ["plot_run", "plot_runs", "PANELS"]
+__all__ = ["plot_run", "plot_runs", "read_metrics", "PANELS"]
 
 # (title, keys); a key ending in "/*" stands for every key under that prefix (one per domain),
 # interval bounds (".../ci95_low", ".../ci95_high") left out.
@@ -26,7 +26,8 @@ PANELS = [
 _STYLES = ("-", "--", "-.", ":")
 
 
-def _records(run: str) -> list[dict]:
+def read_metrics(run: str | Path) -> list[dict]:
+    """Every record of a run's metrics.jsonl (step lines and eval lines), in order."""
     path = Path(run) / "metrics.jsonl"
     if not path.exists():
         raise SystemExit(f"prorl plot: {path} not found; give the output_dir of a `prorl train` run")
@@ -56,7 +57,7 @@ def plot_runs(runs: list[str], out: str = "") -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    loaded = [(run, _records(run)) for run in runs]
+    loaded = [(run, read_metrics(run)) for run in runs]
     fig, axes = plt.subplots(3, 4, figsize=(20, 11))
     for ax, (title, keys) in zip(axes.flat, PANELS):
         for (run, records), style in zip(loaded, _STYLES * len(runs)):
@@ -69,7 +70,7 @@ def plot_runs(runs: list[str], out: str = "") -> str:
         ax.set_xlabel("step")
         if ax.lines and (len(runs) > 1 or len(ax.lines) > 1):
             ax.legend(fontsize=7)
-    for (run, records), style in zip(loaded, _STYLES * len(runs)):
+    for _, records in loaded:
         for step in (r["step"] for r in records if r.get("reference/reset")):
             for ax in axes.flat[: len(PANELS)]:
                 ax.axvline(step, color="grey", linestyle=":", linewidth=0.8)
